@@ -1,0 +1,119 @@
+import { ConfigError, loadConfig } from '../config/load.js'
+import { serve } from '../server.js'
+import { callApi, CliError, type ClientOptions } from './client.js'
+
+type Values = Record<string, string | boolean | undefined>
+
+export interface Command {
+  options: Record<string, { type: 'string' | 'boolean'; short?: string }>
+  run(values: Values, positionals: string[]): Promise<number>
+}
+
+const clientOptions = {
+  server: { type: 'string' },
+  config: { type: 'string' },
+  json: { type: 'boolean' },
+} as const
+
+function client(values: Values): ClientOptions {
+  return { server: values.server as string | undefined, config: values.config as string | undefined }
+}
+
+function expectPositionals(positionals: string[], names: string[], usage: string): string[] {
+  if (positionals.length !== names.length) {
+    throw new CliError(`expected ${names.join(' and ')}; usage: ${usage}`, 2)
+  }
+  return positionals
+}
+
+interface GrantReply {
+  id: string
+  knoc: string
+  address: string
+  user: string | null
+  comment: string | null
+  createdAt: string
+  expiresAt: string
+}
+
+export const commands: Record<string, Command> = {
+  serve: {
+    options: { config: { type: 'string' } },
+    async run(values) {
+      try {
+        await serve({ configFile: values.config as string | undefined })
+      } catch (error) {
+        if (error instanceof ConfigError) throw new CliError(`${error.message}\nknocklist did not start.`)
+        throw error
+      }
+      return 0
+    },
+  },
+
+  'check-config': {
+    options: { config: { type: 'string' } },
+    async run(values) {
+      try {
+        const loaded = loadConfig({ file: values.config as string | undefined })
+        const knocs = loaded.config.knocs?.length ?? (loaded.file === undefined ? 1 : 0)
+        process.stdout.write(`${loaded.file ?? 'built-in defaults'}: valid, ${knocs} knoc${knocs === 1 ? '' : 's'}\n`)
+        return 0
+      } catch (error) {
+        if (error instanceof ConfigError) {
+          process.stderr.write(`${error.message}\n`)
+          return 1
+        }
+        throw error
+      }
+    },
+  },
+
+  grant: {
+    options: { ...clientOptions, ttl: { type: 'string' }, user: { type: 'string' }, comment: { type: 'string' } },
+    async run(values, positionals) {
+      const [knoc, address] = expectPositionals(positionals, ['KNOC', 'ADDRESS'], 'knocklist grant KNOC ADDRESS [--ttl DURATION] [--user NAME] [--comment TEXT]')
+      const body = {
+        address,
+        ...(values.ttl === undefined ? {} : { ttl: values.ttl }),
+        ...(values.user === undefined ? {} : { user: values.user }),
+        ...(values.comment === undefined ? {} : { comment: values.comment }),
+      }
+      const grant = (await callApi(client(values), 'POST', `/v1/knocs/${encodeURIComponent(knoc!)}/grants`, body)) as GrantReply
+      process.stdout.write(values.json ? `${JSON.stringify(grant)}\n` : `granted ${grant.address} on ${grant.knoc} until ${grant.expiresAt} (grant ${grant.id})\n`)
+      return 0
+    },
+  },
+
+  revoke: {
+    options: clientOptions,
+    async run(values, positionals) {
+      const [id] = expectPositionals(positionals, ['GRANT_ID'], 'knocklist revoke GRANT_ID')
+      await callApi(client(values), 'DELETE', `/v1/grants/${encodeURIComponent(id!)}`)
+      process.stdout.write(`revoked grant ${id}\n`)
+      return 0
+    },
+  },
+
+  grants: {
+    options: clientOptions,
+    async run(values, positionals) {
+      const [knoc] = expectPositionals(positionals, ['KNOC'], 'knocklist grants KNOC')
+      const { grants } = (await callApi(client(values), 'GET', `/v1/knocs/${encodeURIComponent(knoc!)}/grants`)) as { grants: GrantReply[] }
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(grants)}\n`)
+        return 0
+      }
+      if (grants.length === 0) {
+        process.stdout.write(`no active grants on ${knoc}\n`)
+        return 0
+      }
+      const rows = grants.map((grant) => [grant.id, grant.address, grant.expiresAt, grant.user ?? '-', grant.comment ?? ''])
+      const header = ['ID', 'ADDRESS', 'EXPIRES', 'USER', 'COMMENT']
+      const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
+      for (const row of [header, ...rows]) {
+        process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}\n`)
+      }
+      return 0
+    },
+  },
+}

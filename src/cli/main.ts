@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { version } from '../version.js'
+import { CliError } from './client.js'
+import { commands } from './commands.js'
+
+const usage = `Usage: knocklist <command> [options]
+
+Commands:
+  serve [--config FILE]                        run the server
+  grant KNOC ADDRESS [--ttl DURATION] [--user NAME] [--comment TEXT]
+                                               grant ADDRESS access to KNOC
+  revoke GRANT_ID                              revoke a grant
+  grants KNOC                                  list the active grants of KNOC
+  validate --url URL --username NAME --list LIST [--password-env VAR]
+           [--insecure] [--ca FILE] [--fingerprint SHA256]
+                                               check a RouterOS connection
+  routeros-script KNOC                         print the RouterOS setup script
+  check-config [--config FILE]                 validate a config file
+
+Client commands reach the server at --server URL or KNOCKLIST_URL
+(default http://127.0.0.1:8080) with the token in KNOCKLIST_TOKEN or the
+admin-token file of the data folder.
+
+Options:
+  --version    print the version
+  --help       print this help`
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage}\n`)
+    return name === undefined ? 2 : 0
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${version}\n`)
+    return 0
+  }
+  const command = commands[name]
+  if (command === undefined || !Object.hasOwn(commands, name)) {
+    throw new CliError(`unknown command ${JSON.stringify(name)}; run knocklist --help for the list`, 2)
+  }
+
+  let parsed
+  try {
+    parsed = parseArgs({ args: rest, options: command.options as ParseArgsConfig['options'], allowPositionals: true, strict: true })
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n\n${usage}`, 2)
+  }
+  return command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals)
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    if (error instanceof CliError) {
+      process.stderr.write(`knocklist: ${error.message}\n`)
+      process.exitCode = error.exitCode
+      return
+    }
+    process.stderr.write(`knocklist: ${(error as Error).stack ?? String(error)}\n`)
+    process.exitCode = 1
+  },
+)

@@ -1,0 +1,183 @@
+import { isIP } from 'node:net'
+import ipaddr from 'ipaddr.js'
+import { z } from 'zod'
+import { DurationError, parseDuration } from '../duration.js'
+
+// Built-in defaults, in one place with their units.
+export const defaults = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: './data',
+  ttlDefault: '1h',
+  ttlMax: '1d',
+  feedUsername: 'feed',
+  pollInterval: '1m',
+  // How often every router of an active or passive-plus knoc is read back and repaired.
+  reconcileInterval: '5m',
+  // Upper bound of a request body in bytes; grants and knoc definitions are small.
+  bodyLimitBytes: 64 * 1024,
+} as const
+
+export const knocNamePattern = /^[a-z0-9][a-z0-9-]{0,62}$/
+const routerNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
+
+// Durations are accepted as "8h", "1h30m" or whole seconds and kept in seconds.
+const duration = z.union([z.string(), z.number()]).transform((value, context) => {
+  try {
+    return parseDuration(value)
+  } catch (error) {
+    if (!(error instanceof DurationError)) throw error
+    context.addIssue({ code: 'custom', message: error.message })
+    return z.NEVER
+  }
+})
+
+function isCidrOrAddress(text: string): boolean {
+  if (isIP(text) !== 0) return true
+  try {
+    ipaddr.parseCIDR(text)
+    return true
+  } catch {
+    return false
+  }
+}
+
+const cidr = z.string().refine(isCidrOrAddress, {
+  message: 'must be an IP address or a CIDR network such as 192.0.2.0/24 or 2001:db8::/32',
+})
+
+// A SHA-256 fingerprint in hex, with or without colons, stored as 64 lower-case digits.
+const fingerprint = z
+  .string()
+  .transform((value) => value.replaceAll(':', '').trim().toLowerCase())
+  .refine((value) => /^[0-9a-f]{64}$/.test(value), {
+    message: 'must be the SHA-256 fingerprint of the router certificate: 64 hex digits, colons optional (openssl x509 -noout -fingerprint -sha256)',
+  })
+
+// Text that ends up in a RouterOS list, comment or script: printable, no control characters.
+const printable = (label: string, max: number) =>
+  z
+    .string()
+    .min(1, { message: `${label} must not be empty` })
+    .max(max, { message: `${label} must be at most ${max} characters` })
+    .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), { message: `${label} must not contain control characters` })
+
+const httpUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value)
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === ''
+    } catch {
+      return false
+    }
+  },
+  { message: 'must be an http:// or https:// URL without credentials, such as https://192.0.2.1 or https://192.0.2.1:8443' },
+)
+
+export const routerSchema = z.strictObject({
+  name: z.string().regex(routerNamePattern, {
+    message: 'must be 1 to 63 letters, digits, dots, dashes or underscores, starting with a letter or digit',
+  }),
+  url: httpUrl,
+  username: printable('username', 128),
+  password: z.string().min(1, { message: 'must not be empty; set the password of the RouterOS user' }),
+  insecure: z.boolean().default(false),
+  // Path of a PEM file with the CA that signed the router certificate.
+  ca: z.string().min(1).optional(),
+  fingerprint: fingerprint.optional(),
+})
+
+export const knocSchema = z
+  .strictObject({
+    name: z.string().regex(knocNamePattern, {
+      message: 'must be 1 to 63 lower-case letters, digits or dashes, starting with a letter or digit',
+    }),
+    mode: z.enum(['active', 'passive', 'passive-plus']).default('passive'),
+    ttl: z
+      .strictObject({
+        default: duration.default(parseDuration(defaults.ttlDefault)),
+        max: duration.default(parseDuration(defaults.ttlMax)),
+      })
+      .default({ default: parseDuration(defaults.ttlDefault), max: parseDuration(defaults.ttlMax) })
+      .refine((ttl) => ttl.default <= ttl.max, { message: 'ttl.default must not be longer than ttl.max; shorten the default or raise the maximum' }),
+    addressList: printable('addressList', 63).optional(),
+    prefix: z
+      .strictObject({
+        ipv4: z.int().min(1, { message: 'must be from 1 to 32; 0 would allow every address' }).max(32).default(32),
+        ipv6: z.int().min(1, { message: 'must be from 1 to 128; 0 would allow every address' }).max(128).default(128),
+      })
+      .default({ ipv4: 32, ipv6: 128 }),
+    feed: z
+      .strictObject({
+        username: printable('feed.username', 64).refine((value) => !value.includes(':'), { message: 'must not contain ":" (HTTP Basic auth splits on it)' }).default(defaults.feedUsername),
+        // Without a password the feed uses the password generated on first start.
+        password: z.string().min(8, { message: 'must be at least 8 characters' }).optional(),
+        allowFrom: z.array(cidr).default([]),
+        pollInterval: duration.default(parseDuration(defaults.pollInterval)),
+      })
+      .default({ username: defaults.feedUsername, allowFrom: [], pollInterval: parseDuration(defaults.pollInterval) }),
+    routers: z.array(routerSchema).default([]),
+  })
+  .superRefine((knoc, context) => {
+    if (knoc.mode !== 'passive' && knoc.routers.length === 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['routers'],
+        message: `mode ${knoc.mode} needs at least one router; add one under routers or use mode passive`,
+      })
+    }
+    const seen = new Set<string>()
+    knoc.routers.forEach((router, index) => {
+      if (seen.has(router.name)) {
+        context.addIssue({ code: 'custom', path: ['routers', index, 'name'], message: `router name ${JSON.stringify(router.name)} is used twice in this knoc; give each router its own name` })
+      }
+      seen.add(router.name)
+    })
+  })
+  .transform((knoc) => ({ ...knoc, addressList: knoc.addressList ?? `knocklist-${knoc.name}` }))
+
+export const configSchema = z
+  .strictObject({
+    server: z
+      .strictObject({
+        host: z.string().min(1).default(defaults.host),
+        port: z.int().min(0).max(65535).default(defaults.port),
+        publicUrl: httpUrl.optional(),
+        tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+        trustProxy: z.union([z.boolean(), z.array(cidr)]).default(false),
+        bodyLimit: z.int().min(1024).max(16 * 1024 * 1024).default(defaults.bodyLimitBytes),
+      })
+      .default({ host: defaults.host, port: defaults.port, trustProxy: false, bodyLimit: defaults.bodyLimitBytes }),
+    dataDir: z.string().min(1).default(defaults.dataDir),
+    adminTokens: z
+      .array(
+        z.strictObject({
+          name: printable('adminTokens[].name', 64),
+          token: z.string().min(16, { message: 'must be at least 16 characters; generate one with: openssl rand -hex 32' }),
+        }),
+      )
+      .default([]),
+    reconcileInterval: duration.default(parseDuration(defaults.reconcileInterval)),
+    knocs: z.array(knocSchema).optional(),
+  })
+  .superRefine((config, context) => {
+    const seen = new Set<string>()
+    config.knocs?.forEach((knoc, index) => {
+      if (seen.has(knoc.name)) {
+        context.addIssue({ code: 'custom', path: ['knocs', index, 'name'], message: `knoc name ${JSON.stringify(knoc.name)} is declared twice; give each knoc its own name` })
+      }
+      seen.add(knoc.name)
+    })
+    const tokenNames = new Set<string>()
+    config.adminTokens.forEach((entry, index) => {
+      if (tokenNames.has(entry.name)) {
+        context.addIssue({ code: 'custom', path: ['adminTokens', index, 'name'], message: `token name ${JSON.stringify(entry.name)} is used twice` })
+      }
+      tokenNames.add(entry.name)
+    })
+  })
+
+export type Config = z.output<typeof configSchema>
+export type KnocDefinition = z.output<typeof knocSchema>
+export type RouterDefinition = z.output<typeof routerSchema>
+export type KnocInput = z.input<typeof knocSchema>

@@ -1,0 +1,354 @@
+import { randomUUID } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import type { Clock } from '../clock.js'
+import { DurationError, parseDuration } from '../duration.js'
+import { KnocklistError } from '../errors.js'
+import type { KnocRegistry } from '../knocs/registry.js'
+import type { EndReason, GrantRecord, GrantStore } from '../store/grant-store.js'
+import { canonicalizeAddress, checkPrefixLimits, compareAddresses, type AddressFamily } from './address.js'
+import { ExpiryQueue } from './expiry-queue.js'
+
+// What feeds and routers see for one address of a knoc: the latest expiry of
+// its active grants and the users behind them.
+export interface EffectiveEntry {
+  address: string
+  family: AddressFamily
+  expiresAt: number
+  users: readonly string[]
+}
+
+export interface KnocSnapshot {
+  knoc: string
+  version: number
+  changedAt: number
+  entries: readonly EffectiveEntry[]
+}
+
+// One address of a knoc whose effective entry appeared, moved its expiry,
+// changed users, or disappeared.
+export interface EntryChange {
+  knoc: string
+  version: number
+  address: string
+  before: EffectiveEntry | undefined
+  after: EffectiveEntry | undefined
+}
+
+export interface GrantServiceEvents {
+  change: [change: EntryChange]
+  granted: [grant: GrantRecord]
+  ended: [grant: GrantRecord, reason: EndReason]
+  error: [error: unknown]
+}
+
+export interface GrantRequest {
+  address: unknown
+  ttl?: unknown
+  user?: string | null
+  comment?: string | null
+}
+
+// setTimeout holds at most 2^31-1 ms (about 24.8 days); a later expiry is
+// reached through intermediate wake-ups.
+const maxTimerDelayMs = 2 ** 31 - 1
+
+interface KnocState {
+  version: number
+  changedAt: number
+  // Active grants by address, then by grant id.
+  grantsByAddress: Map<string, Map<string, GrantRecord>>
+  entries: Map<string, EffectiveEntry>
+  sortedEntries: EffectiveEntry[] | undefined
+}
+
+function effectiveEntry(grants: Map<string, GrantRecord>): EffectiveEntry | undefined {
+  let latest: GrantRecord | undefined
+  const users = new Set<string>()
+  for (const grant of grants.values()) {
+    if (latest === undefined || grant.expiresAt > latest.expiresAt) latest = grant
+    if (grant.user) users.add(grant.user)
+  }
+  if (latest === undefined) return undefined
+  return { address: latest.address, family: latest.family, expiresAt: latest.expiresAt, users: [...users].sort() }
+}
+
+function sameEntry(a: EffectiveEntry | undefined, b: EffectiveEntry | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return a.expiresAt === b.expiresAt && a.users.length === b.users.length && a.users.every((user, index) => user === b.users[index])
+}
+
+// Keeps active grants in memory, mirrors every change into the store before
+// acknowledging it, and expires grants with one timer set to the next expiry.
+export class GrantService extends EventEmitter<GrantServiceEvents> {
+  readonly #store: GrantStore
+  readonly #knocs: KnocRegistry
+  readonly #clock: Clock
+  readonly #states = new Map<string, KnocState>()
+  readonly #grants = new Map<string, GrantRecord>()
+  readonly #expiries = new ExpiryQueue()
+  #timer: unknown
+  #timerAt = Infinity
+  #stopped = false
+
+  constructor(store: GrantStore, knocs: KnocRegistry, clock: Clock) {
+    super()
+    this.#store = store
+    this.#knocs = knocs
+    this.#clock = clock
+  }
+
+  // Loads active grants, ends those that expired while the server was down
+  // and those of knocs that no longer exist, then arms the expiry timer.
+  start(): void {
+    const now = this.#clock.now()
+    const byKnoc = new Map<string, { expired: string[]; orphaned: string[] }>()
+    for (const grant of this.#store.active()) {
+      const knocExists = this.#knocs.get(grant.knoc) !== undefined
+      if (grant.expiresAt <= now || !knocExists) {
+        const pending = byKnoc.get(grant.knoc) ?? { expired: [], orphaned: [] }
+        ;(knocExists ? pending.expired : pending.orphaned).push(grant.id)
+        byKnoc.set(grant.knoc, pending)
+        continue
+      }
+      this.#add(grant)
+    }
+    for (const [knoc, pending] of byKnoc) {
+      if (pending.expired.length > 0) this.#store.end(knoc, pending.expired, 'expired', now)
+      if (pending.orphaned.length > 0) this.#store.end(knoc, pending.orphaned, 'knoc-deleted', now)
+    }
+    for (const state of this.#states.values()) state.sortedEntries = undefined
+    this.#armTimer()
+  }
+
+  stop(): void {
+    this.#stopped = true
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
+
+  // Validates and stores a grant, then applies it. The returned record is
+  // durable: it survives a crash from here on.
+  grant(knocName: string, request: GrantRequest, createdBy: string | null): GrantRecord {
+    const knoc = this.#knocs.require(knocName)
+    const input = typeof request.address === 'string' ? request.address : String(request.address)
+    const canonical = canonicalizeAddress(request.address)
+    checkPrefixLimits(canonical, knoc.prefix, input)
+    const ttlSeconds = this.#parseTtl(request.ttl, knoc.ttl)
+
+    const now = this.#clock.now()
+    const grant: GrantRecord = {
+      id: randomUUID(),
+      knoc: knoc.name,
+      address: canonical.address,
+      family: canonical.family,
+      user: request.user ?? null,
+      comment: request.comment ?? null,
+      createdBy,
+      createdAt: now,
+      expiresAt: now + ttlSeconds * 1000,
+    }
+    const version = this.#store.insert(grant)
+
+    const state = this.#state(knoc.name)
+    const before = state.entries.get(grant.address)
+    state.version = version
+    state.changedAt = now
+    this.#add(grant)
+    this.emit('granted', grant)
+    this.#emitChange(knoc.name, grant.address, before)
+    this.#armTimer()
+    return grant
+  }
+
+  // Revokes one active grant; raises KNL_GRANT_NOT_FOUND for an unknown or
+  // already ended id.
+  revoke(id: string): GrantRecord {
+    const grant = this.#grants.get(id)
+    if (grant === undefined) {
+      throw new KnocklistError('KNL_GRANT_NOT_FOUND', `grant ${JSON.stringify(id)} not found or no longer active; list active grants with GET /v1/knocs/{knoc}/grants`)
+    }
+    this.#end(grant.knoc, [grant], 'revoked')
+    return grant
+  }
+
+  // Ends every grant of a knoc, for a knoc being deleted.
+  endAll(knocName: string): number {
+    const state = this.#states.get(knocName)
+    if (state === undefined) return 0
+    const grants = [...state.grantsByAddress.values()].flatMap((byId) => [...byId.values()])
+    if (grants.length > 0) this.#end(knocName, grants, 'knoc-deleted')
+    return grants.length
+  }
+
+  activeGrants(knocName: string): GrantRecord[] {
+    const state = this.#states.get(knocName)
+    if (state === undefined) return []
+    return [...state.grantsByAddress.values()]
+      .flatMap((byId) => [...byId.values()])
+      .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))
+  }
+
+  activeGrantCount(knocName: string): number {
+    let count = 0
+    for (const byId of this.#states.get(knocName)?.grantsByAddress.values() ?? []) count += byId.size
+    return count
+  }
+
+  // The knoc's effective entries, sorted as feeds list them, with the version
+  // they belong to.
+  snapshot(knocName: string): KnocSnapshot {
+    const state = this.#state(knocName)
+    state.sortedEntries ??= [...state.entries.values()].sort((a, b) => compareAddresses(a.address, b.address))
+    return { knoc: knocName, version: state.version, changedAt: state.changedAt, entries: state.sortedEntries }
+  }
+
+  // Marks a knoc as changed without a grant change (a knoc created or
+  // redefined), so feeds and routers pick up a new version.
+  touch(knocName: string): void {
+    const now = this.#clock.now()
+    const state = this.#state(knocName)
+    state.version = this.#store.bumpVersion(knocName, now)
+    state.changedAt = now
+  }
+
+  #parseTtl(ttl: unknown, limits: { default: number; max: number }): number {
+    if (ttl === undefined || ttl === null) return limits.default
+    let seconds: number
+    try {
+      seconds = parseDuration(ttl)
+    } catch (error) {
+      if (!(error instanceof DurationError)) throw error
+      throw new KnocklistError('KNL_TTL_INVALID', `invalid ttl ${JSON.stringify(ttl)}: use seconds or a duration such as "90s", "15m", "8h" or "1h30m"`)
+    }
+    if (seconds > limits.max) {
+      throw new KnocklistError('KNL_TTL_TOO_LONG', `ttl ${JSON.stringify(ttl)} is longer than this knoc's maximum of ${limits.max} seconds; ask for a shorter ttl or raise the knoc's ttl.max`)
+    }
+    return seconds
+  }
+
+  #state(knocName: string): KnocState {
+    let state = this.#states.get(knocName)
+    if (state === undefined) {
+      const { version, changedAt } = this.#store.version(knocName)
+      state = { version, changedAt, grantsByAddress: new Map(), entries: new Map(), sortedEntries: undefined }
+      this.#states.set(knocName, state)
+    }
+    return state
+  }
+
+  #add(grant: GrantRecord): void {
+    const state = this.#state(grant.knoc)
+    let byId = state.grantsByAddress.get(grant.address)
+    if (byId === undefined) {
+      byId = new Map()
+      state.grantsByAddress.set(grant.address, byId)
+    }
+    byId.set(grant.id, grant)
+    this.#grants.set(grant.id, grant)
+    this.#expiries.push(grant.id, grant.expiresAt)
+    this.#refreshEntry(state, grant.address)
+  }
+
+  // Stores the end of grants of one knoc, then applies it in memory.
+  #end(knocName: string, grants: readonly GrantRecord[], reason: EndReason): void {
+    const now = this.#clock.now()
+    const version = this.#store.end(knocName, grants.map((grant) => grant.id), reason, now)
+    const state = this.#state(knocName)
+    if (version !== undefined) {
+      state.version = version
+      state.changedAt = now
+    }
+
+    const touched = new Map<string, EffectiveEntry | undefined>()
+    for (const grant of grants) {
+      const byId = state.grantsByAddress.get(grant.address)
+      if (!touched.has(grant.address)) touched.set(grant.address, state.entries.get(grant.address))
+      byId?.delete(grant.id)
+      if (byId?.size === 0) state.grantsByAddress.delete(grant.address)
+      this.#grants.delete(grant.id)
+      this.#refreshEntry(state, grant.address)
+      this.emit('ended', grant, reason)
+    }
+    for (const [address, before] of touched) this.#emitChange(knocName, address, before)
+  }
+
+  #refreshEntry(state: KnocState, address: string): void {
+    const byId = state.grantsByAddress.get(address)
+    const entry = byId && effectiveEntry(byId)
+    if (sameEntry(state.entries.get(address), entry)) return
+    if (entry === undefined) state.entries.delete(address)
+    else state.entries.set(address, entry)
+    state.sortedEntries = undefined
+  }
+
+  #emitChange(knocName: string, address: string, before: EffectiveEntry | undefined): void {
+    const state = this.#state(knocName)
+    const after = state.entries.get(address)
+    if (sameEntry(before, after)) return
+    this.emit('change', { knoc: knocName, version: state.version, address, before, after })
+  }
+
+  #armTimer(): void {
+    if (this.#stopped) return
+    let next = this.#expiries.peek()
+    // Skip entries of grants that were revoked or already ended.
+    while (next !== undefined && this.#grants.get(next.id)?.expiresAt !== next.expiresAt) {
+      this.#expiries.pop()
+      next = this.#expiries.peek()
+    }
+    if (next === undefined) {
+      if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
+      this.#timer = undefined
+      this.#timerAt = Infinity
+      return
+    }
+    if (this.#timer !== undefined && this.#timerAt === next.expiresAt) return
+
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
+    const delay = Math.min(Math.max(0, next.expiresAt - this.#clock.now()), maxTimerDelayMs)
+    this.#timerAt = next.expiresAt
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined
+      this.#timerAt = Infinity
+      this.expireDue()
+    }, delay)
+  }
+
+  // Ends every grant whose expiry has passed; the timer calls this, and tests
+  // with a manual clock may too.
+  expireDue(): void {
+    const now = this.#clock.now()
+    const dueByKnoc = new Map<string, GrantRecord[]>()
+    for (let next = this.#expiries.peek(); next !== undefined && next.expiresAt <= now; next = this.#expiries.peek()) {
+      this.#expiries.pop()
+      const grant = this.#grants.get(next.id)
+      if (grant === undefined || grant.expiresAt !== next.expiresAt) continue
+      const due = dueByKnoc.get(grant.knoc) ?? []
+      due.push(grant)
+      dueByKnoc.set(grant.knoc, due)
+    }
+    for (const [knocName, grants] of dueByKnoc) {
+      try {
+        this.#end(knocName, grants, 'expired')
+      } catch (error) {
+        // The store is failing: keep the grants queued so the next attempt
+        // ends them, and let the owner log the error.
+        for (const grant of grants) this.#expiries.push(grant.id, grant.expiresAt)
+        this.emit('error', error)
+        this.#retryLater()
+        return
+      }
+    }
+    this.#armTimer()
+  }
+
+  #retryLater(): void {
+    if (this.#stopped) return
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
+    this.#timerAt = Infinity
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined
+      this.expireDue()
+    }, 1000)
+  }
+}

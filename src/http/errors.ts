@@ -1,0 +1,66 @@
+import type { FastifyError, FastifyInstance } from 'fastify'
+import { errorCatalogue, KnocklistError, type KnocklistErrorCode } from '../errors.js'
+
+const reasonPhrases: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+}
+
+export function errorBody(code: KnocklistErrorCode, message: string) {
+  const statusCode = errorCatalogue[code].status
+  return { statusCode, code, error: reasonPhrases[statusCode] ?? 'Error', message }
+}
+
+// Maps Fastify's own request errors onto the catalogue.
+function fromFastifyError(error: FastifyError): KnocklistError | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new KnocklistError('KNL_REQUEST_TOO_LARGE', `the request body is larger than the limit of ${error.message.match(/\d+/)?.[0] ?? 'the server'} bytes; send a smaller body`)
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new KnocklistError('KNL_REQUEST_UNSUPPORTED_MEDIA_TYPE', 'the request body must be JSON; send it with Content-Type: application/json')
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new KnocklistError('KNL_REQUEST_MALFORMED_JSON', 'the request has Content-Type: application/json but an empty body; send a JSON object')
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new KnocklistError('KNL_REQUEST_MALFORMED_JSON', `the request body is not valid JSON (${error.message}); check quotes and commas`)
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new KnocklistError('KNL_REQUEST_INVALID', 'the Content-Length header does not match the body')
+    case 'FST_ERR_BAD_URL':
+      return new KnocklistError('KNL_REQUEST_INVALID', 'the URL is malformed; check its percent-encoding')
+  }
+  if (error instanceof SyntaxError && error.statusCode === 400) {
+    return new KnocklistError('KNL_REQUEST_MALFORMED_JSON', `the request body is not valid JSON (${error.message}); check quotes and commas`)
+  }
+  return undefined
+}
+
+// Every error leaves in the documented JSON shape. 4xx are logged at info
+// because the client is at fault; 5xx at error with the cause, and the
+// client sees only a generic message.
+export function registerErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const known = error instanceof KnocklistError ? error : fromFastifyError(error)
+    if (known !== undefined) {
+      if (known.statusCode >= 500) request.log.error({ err: error }, 'request failed')
+      else request.log.info({ code: known.code, statusCode: known.statusCode }, 'request rejected')
+      return reply.code(known.statusCode).send(errorBody(known.code, known.message))
+    }
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      request.log.info({ code: error.code, statusCode: error.statusCode }, 'request rejected')
+      return reply.code(error.statusCode).send({ statusCode: error.statusCode, code: 'KNL_REQUEST_INVALID', error: reasonPhrases[error.statusCode] ?? 'Bad Request', message: error.message })
+    }
+    request.log.error({ err: error }, 'request failed')
+    return reply.code(500).send(errorBody('KNL_INTERNAL', 'an unexpected error occurred; the server log has the details'))
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(errorBody('KNL_ROUTE_NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}; see the HTTP API in the README`))
+  })
+}

@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify'
+import { formatDuration } from '../../duration.js'
+import type { Knoc } from '../../knocs/registry.js'
+import type { AppContext } from '../context.js'
+
+// A knoc as the admin API shows it: every setting except secrets.
+export function describeKnoc(knoc: Knoc, context: AppContext) {
+  const snapshot = context.grants.snapshot(knoc.name)
+  return {
+    name: knoc.name,
+    source: knoc.source,
+    mode: knoc.mode,
+    addressList: knoc.addressList,
+    ttl: { default: formatDuration(knoc.ttl.default), max: formatDuration(knoc.ttl.max) },
+    prefix: knoc.prefix,
+    feed: {
+      username: knoc.feed.username,
+      allowFrom: knoc.feed.allowFrom,
+      pollInterval: formatDuration(knoc.feed.pollInterval),
+      passwordSource: knoc.feed.password === undefined ? 'generated' : 'knoc',
+    },
+    version: snapshot.version,
+    activeGrants: context.grants.activeGrantCount(knoc.name),
+    addresses: snapshot.entries.length,
+    routers: knoc.routers.map((router) => ({
+      name: router.name,
+      url: router.url,
+      username: router.username,
+      insecure: router.insecure,
+      ...(router.ca === undefined ? {} : { ca: router.ca }),
+      ...(router.fingerprint === undefined ? {} : { fingerprint: router.fingerprint }),
+    })),
+  }
+}
+
+export async function knocRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
+  app.get('/v1/knocs', async () => ({ knocs: context.knocs.all().map((knoc) => describeKnoc(knoc, context)) }))
+
+  app.get<{ Params: { knoc: string } }>('/v1/knocs/:knoc', async (request) => describeKnoc(context.knocs.require(request.params.knoc), context))
+
+  app.put<{ Params: { knoc: string } }>('/v1/knocs/:knoc', async (request, reply) => {
+    const { knoc, created } = context.knocs.put(request.params.knoc, request.body)
+    context.grants.touch(knoc.name)
+    request.log.info({ knoc: knoc.name, mode: knoc.mode, created, actor: request.actor }, created ? 'knoc created' : 'knoc updated')
+    return reply.code(created ? 201 : 200).send(describeKnoc(knoc, context))
+  })
+
+  app.delete<{ Params: { knoc: string } }>('/v1/knocs/:knoc', async (request, reply) => {
+    const knoc = context.knocs.remove(request.params.knoc)
+    const endedGrants = context.grants.endAll(knoc.name)
+    request.log.info({ knoc: knoc.name, endedGrants, actor: request.actor }, 'knoc deleted')
+    return reply.code(204).send()
+  })
+}

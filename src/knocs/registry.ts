@@ -1,0 +1,109 @@
+import { EventEmitter } from 'node:events'
+import { z } from 'zod'
+import { knocNamePattern, knocSchema, type KnocDefinition } from '../config/schema.js'
+import { KnocklistError } from '../errors.js'
+import type { KnocStore } from '../store/knoc-store.js'
+
+export type KnocSource = 'config' | 'store'
+
+export type Knoc = KnocDefinition & { readonly source: KnocSource }
+
+export interface KnocRegistryEvents {
+  changed: [knoc: Knoc, previous: Knoc | undefined]
+  removed: [knoc: Knoc]
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.length === 0 ? 'body' : issue.path.map(String).join('.')
+      if (issue.code === 'unrecognized_keys') return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
+      return `${where}: ${issue.message}`
+    })
+    .join('; ')
+}
+
+// Validates a knoc definition from the admin API or the store.
+export function parseKnocDefinition(name: string, input: unknown): KnocDefinition {
+  if (!knocNamePattern.test(name)) {
+    throw new KnocklistError('KNL_KNOC_NAME_INVALID', `invalid knoc name ${JSON.stringify(name)}: use 1 to 63 lower-case letters, digits or dashes, starting with a letter or digit`)
+  }
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new KnocklistError('KNL_KNOC_INVALID', 'the knoc definition must be a JSON object such as {"mode": "passive"}')
+  }
+  const bodyName = (input as { name?: unknown }).name
+  if (bodyName !== undefined && bodyName !== name) {
+    throw new KnocklistError('KNL_KNOC_INVALID', `the body names knoc ${JSON.stringify(bodyName)} but the path names ${JSON.stringify(name)}; make them equal or leave "name" out of the body`)
+  }
+  const result = knocSchema.safeParse({ ...input, name })
+  if (!result.success) {
+    const unknownOnly = result.error.issues.every((issue) => issue.code === 'unrecognized_keys')
+    throw new KnocklistError(unknownOnly ? 'KNL_REQUEST_UNKNOWN_FIELD' : 'KNL_KNOC_INVALID', `invalid knoc ${JSON.stringify(name)}: ${describeIssues(result.error)}`)
+  }
+  return result.data
+}
+
+// The knocs in force: those declared in the config file (read-only) and those
+// created through the admin API and kept in the store.
+export class KnocRegistry extends EventEmitter<KnocRegistryEvents> {
+  readonly #knocs = new Map<string, Knoc>()
+  readonly #store: KnocStore
+  readonly #now: () => number
+
+  constructor(configKnocs: readonly KnocDefinition[], store: KnocStore, now: () => number) {
+    super()
+    this.#store = store
+    this.#now = now
+    for (const knoc of configKnocs) this.#knocs.set(knoc.name, Object.freeze({ ...knoc, source: 'config' }))
+    for (const stored of store.all()) {
+      // A config knoc shadows a stored one of the same name; the stored one
+      // comes back if the config file drops it.
+      if (this.#knocs.has(stored.name)) continue
+      this.#knocs.set(stored.name, Object.freeze({ ...parseKnocDefinition(stored.name, stored.definition), source: 'store' }))
+    }
+  }
+
+  get(name: string): Knoc | undefined {
+    return this.#knocs.get(name)
+  }
+
+  // Returns the knoc or raises KNL_KNOC_NOT_FOUND naming it.
+  require(name: string): Knoc {
+    const knoc = this.#knocs.get(name)
+    if (knoc === undefined) {
+      throw new KnocklistError('KNL_KNOC_NOT_FOUND', `knoc ${JSON.stringify(name)} not found; list the knocs with GET /v1/knocs`)
+    }
+    return knoc
+  }
+
+  all(): Knoc[] {
+    return [...this.#knocs.values()].sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  // Creates or replaces a stored knoc; config knocs are read-only.
+  put(name: string, input: unknown): { knoc: Knoc; created: boolean } {
+    this.#rejectConfigKnoc(name)
+    const definition = parseKnocDefinition(name, input)
+    const created = this.#store.put(name, definition, this.#now())
+    const previous = this.#knocs.get(name)
+    const knoc: Knoc = Object.freeze({ ...definition, source: 'store' })
+    this.#knocs.set(name, knoc)
+    this.emit('changed', knoc, previous)
+    return { knoc, created }
+  }
+
+  remove(name: string): Knoc {
+    this.#rejectConfigKnoc(name)
+    const knoc = this.require(name)
+    this.#store.remove(name)
+    this.#knocs.delete(name)
+    this.emit('removed', knoc)
+    return knoc
+  }
+
+  #rejectConfigKnoc(name: string): void {
+    if (this.#knocs.get(name)?.source === 'config') {
+      throw new KnocklistError('KNL_KNOC_READ_ONLY', `knoc ${JSON.stringify(name)} is declared in the config file; change it there and restart knocklist`)
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import type { Logger } from 'pino'
+import { systemClock, type Clock } from './clock.js'
+import type { Config, KnocDefinition } from './config/schema.js'
+import { knocSchema } from './config/schema.js'
+import { FeedCache } from './feeds/cache.js'
+import { GrantService } from './grants/service.js'
+import type { AppContext } from './http/context.js'
+import { KnocRegistry } from './knocs/registry.js'
+import { ensureLocalSecrets, AdminTokens, type LocalSecrets } from './secrets.js'
+import { openDatabase, storeHealth, type SqliteDatabase } from './store/database.js'
+import { GrantStore } from './store/grant-store.js'
+import { KnocStore } from './store/knoc-store.js'
+
+// Rendered feeds kept in memory across all knocs, in bytes.
+const feedCacheBytes = 64 * 1024 * 1024
+
+export interface Runtime {
+  context: AppContext
+  database: SqliteDatabase
+  secrets: LocalSecrets
+  close(): void
+}
+
+// The knocs in force when the config declares none: one passive knoc named
+// demo, as the built-in defaults promise.
+function configKnocs(config: Config, usingDefaults: boolean): KnocDefinition[] {
+  if (config.knocs !== undefined) return [...config.knocs]
+  return usingDefaults ? [knocSchema.parse({ name: 'demo' })] : []
+}
+
+// Opens the store and wires the services the HTTP routes and the router
+// integrations share. Nothing here listens on the network.
+export function createRuntime(config: Config, options: { usingDefaults: boolean; clock?: Clock; logger?: Logger }): Runtime {
+  const clock = options.clock ?? systemClock
+  const secrets = ensureLocalSecrets(config.dataDir, { adminToken: config.adminTokens.length === 0 })
+  const database = openDatabase(config.dataDir)
+
+  try {
+    const knocs = new KnocRegistry(configKnocs(config, options.usingDefaults), new KnocStore(database), () => clock.now())
+    const grants = new GrantService(new GrantStore(database), knocs, clock)
+    const tokens = config.adminTokens.length > 0 ? config.adminTokens : [{ name: 'local', token: secrets.adminToken! }]
+    grants.on('error', (error) => options.logger?.error({ err: error }, 'grant expiry failed, retrying'))
+    grants.start()
+
+    const context: AppContext = {
+      config,
+      clock,
+      knocs,
+      grants,
+      feedCache: new FeedCache({ maxBytes: feedCacheBytes }),
+      adminTokens: new AdminTokens(tokens),
+      defaultFeedPassword: secrets.feedPassword,
+      storeWritable: () => !storeHealth.lastWriteFailed,
+    }
+    return {
+      context,
+      database,
+      secrets,
+      close() {
+        grants.stop()
+        database.close()
+      },
+    }
+  } catch (error) {
+    database.close()
+    throw error
+  }
+}

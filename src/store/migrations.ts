@@ -1,0 +1,37 @@
+// Schema migrations, applied in order. PRAGMA user_version records how many
+// have run, so each runs exactly once per data folder. Never edit a released
+// migration: add a new one.
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE grants (
+    id TEXT PRIMARY KEY,
+    knoc TEXT NOT NULL,
+    address TEXT NOT NULL,
+    family TEXT NOT NULL CHECK (family IN ('ipv4', 'ipv6')),
+    user TEXT,
+    comment TEXT,
+    created_by TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    end_reason TEXT CHECK (end_reason IN ('revoked', 'expired', 'knoc-deleted'))
+  );
+  CREATE INDEX grants_active_by_knoc ON grants (knoc, address) WHERE ended_at IS NULL;
+  CREATE INDEX grants_active_by_expiry ON grants (expires_at) WHERE ended_at IS NULL;
+
+  CREATE TABLE knocs (
+    name TEXT PRIMARY KEY,
+    definition TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  -- One row per knoc name ever used. The version only grows, even across a
+  -- delete and re-create, so a router never mistakes a new list for one it has.
+  CREATE TABLE knoc_versions (
+    knoc TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    changed_at INTEGER NOT NULL
+  );
+  `,
+]
