@@ -32,7 +32,7 @@ function findToken(options: ClientOptions): string {
 // Calls the running server's admin API and returns the parsed JSON reply;
 // an error reply becomes a CliError with the server's code and message.
 export async function callApi(options: ClientOptions, method: string, route: string, body?: unknown): Promise<unknown> {
-  const base = options.server ?? process.env.KNOCKLIST_URL ?? 'http://127.0.0.1:8080'
+  const base = options.server ?? (process.env.KNOCKLIST_URL || 'http://127.0.0.1:8080')
   const token = findToken(options)
   let url: URL
   try {

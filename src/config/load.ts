@@ -101,7 +101,12 @@ export function parseConfig(raw: unknown, options: { source: string; baseDir: st
   const problems: string[] = []
   const substituted = substituteEnvironment(raw ?? {}, options.env ?? process.env, [], problems)
   const result = configSchema.safeParse(substituted, { reportInput: true })
-  if (!result.success) problems.push(...result.error.issues.map(describeIssue))
+  if (!result.success) {
+    // A key whose variable is missing is already reported; its empty
+    // stand-in value would only add a second, misleading problem.
+    const reported = new Set(problems.map((problem) => problem.slice(0, problem.indexOf(': '))))
+    problems.push(...result.error.issues.filter((issue) => !reported.has(formatPath(issue.path))).map(describeIssue))
+  }
   if (problems.length > 0 || !result.success) throw new ConfigError(options.source, problems)
   return deepFreeze(resolvePaths(result.data, options.baseDir))
 }

@@ -116,7 +116,13 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
       if (pending.expired.length > 0) this.#store.end(knoc, pending.expired, 'expired', now)
       if (pending.orphaned.length > 0) this.#store.end(knoc, pending.orphaned, 'knoc-deleted', now)
     }
-    for (const state of this.#states.values()) state.sortedEntries = undefined
+    // Ending grants above bumped versions in the store after the states
+    // were loaded, so read them again.
+    for (const [knocName, state] of this.#states) {
+      const { version, changedAt } = this.#store.version(knocName)
+      state.version = version
+      state.changedAt = changedAt
+    }
     this.#armTimer()
   }
 

@@ -1,0 +1,66 @@
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import t from 'tap'
+import { adminToken, buildTestApp, listen, temporaryDirectory } from './helpers/app.js'
+import { runCli } from './helpers/process.js'
+
+t.test('grant, grants and revoke through the CLI', async (t) => {
+  const testApp = await buildTestApp(t)
+  const base = await listen(testApp)
+  const cwd = temporaryDirectory(t)
+  const env = { KNOCKLIST_URL: base, KNOCKLIST_TOKEN: adminToken }
+
+  const granted = await runCli(['grant', 'demo', '2001:DB8::5', '--ttl', '1h', '--user', 'alice', '--comment', 'laptop', '--json'], { cwd, env })
+  t.equal(granted.code, 0, `grant exits 0 (${granted.stderr})`)
+  const grant = JSON.parse(granted.stdout)
+  t.equal(grant.address, '2001:db8::5', 'the canonical address is printed')
+
+  const listed = await runCli(['grants', 'demo'], { cwd, env })
+  t.equal(listed.code, 0, 'grants exits 0')
+  t.match(listed.stdout, /2001:db8::5\s+\S+\s+alice\s+laptop/, 'the table lists address, user and comment')
+
+  const revoked = await runCli(['revoke', grant.id], { cwd, env })
+  t.equal(revoked.code, 0, 'revoke exits 0')
+  const again = await runCli(['revoke', grant.id], { cwd, env })
+  t.equal(again.code, 1, 'revoking again exits 1')
+  t.match(again.stderr, 'KNL_GRANT_NOT_FOUND', 'the error code is printed')
+})
+
+t.test('CLI errors name the fix', async (t) => {
+  const cwd = temporaryDirectory(t)
+  const unreachable = await runCli(['grants', 'demo'], { cwd, env: { KNOCKLIST_URL: 'http://127.0.0.1:1', KNOCKLIST_TOKEN: 'x' } })
+  t.equal(unreachable.code, 1, 'unreachable server exits 1')
+  t.match(unreachable.stderr, 'cannot reach knocklist at http://127.0.0.1:1', 'names the server')
+
+  const noToken = await runCli(['grants', 'demo'], { cwd, env: { KNOCKLIST_URL: 'http://127.0.0.1:1', KNOCKLIST_TOKEN: '' } })
+  t.equal(noToken.code, 1, 'missing token exits 1')
+  t.match(noToken.stderr, 'KNOCKLIST_TOKEN', 'says where a token comes from')
+
+  const usage = await runCli(['grant', 'demo'], { cwd })
+  t.equal(usage.code, 2, 'missing argument exits 2')
+  const unknown = await runCli(['frobnicate'], { cwd })
+  t.equal(unknown.code, 2, 'unknown command exits 2')
+  t.match(unknown.stderr, 'frobnicate', 'names the unknown command')
+  const version = await runCli(['--version'], { cwd })
+  t.match(version.stdout, /^\d+\.\d+\.\d+\n$/, '--version prints the version')
+})
+
+t.test('check-config', async (t) => {
+  const cwd = temporaryDirectory(t)
+  const good = path.join(cwd, 'good.yaml')
+  writeFileSync(good, 'knocs:\n  - name: office-ssh\n    ttl: { default: 8h, max: 24h }\n')
+  const ok = await runCli(['check-config', '--config', good], { cwd })
+  t.equal(ok.code, 0, 'a valid file exits 0')
+  t.match(ok.stdout, 'valid, 1 knoc', 'says it is valid')
+
+  const bad = path.join(cwd, 'bad.yaml')
+  writeFileSync(bad, 'server:\n  port: 99999\nknocs:\n  - name: Office\n')
+  const failed = await runCli(['check-config', '--config', bad], { cwd })
+  t.equal(failed.code, 1, 'an invalid file exits 1')
+  t.match(failed.stderr, 'server.port', 'the first problem is printed')
+  t.match(failed.stderr, 'knocs[0].name', 'the second problem is printed')
+
+  const refused = await runCli(['serve', '--config', bad], { cwd })
+  t.equal(refused.code, 1, 'serve refuses to start on an invalid file')
+  t.match(refused.stderr, 'did not start', 'and says so')
+})
