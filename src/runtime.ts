@@ -6,6 +6,8 @@ import { FeedCache } from './feeds/cache.js'
 import { GrantService } from './grants/service.js'
 import type { AppContext } from './http/context.js'
 import { KnocRegistry } from './knocs/registry.js'
+import { RouterManager } from './routeros/push/manager.js'
+import type { RouterClientOptions } from './routeros/rest/index.js'
 import { ensureLocalSecrets, AdminTokens, type LocalSecrets } from './secrets.js'
 import { openDatabase, storeHealth, type SqliteDatabase } from './store/database.js'
 import { GrantStore } from './store/grant-store.js'
@@ -18,7 +20,8 @@ export interface Runtime {
   context: AppContext
   database: SqliteDatabase
   secrets: LocalSecrets
-  close(): void
+  // Stops timers, lets router queues drain briefly, and closes the store.
+  close(): Promise<void>
 }
 
 // The knocs in force when the config declares none: one passive knoc named
@@ -30,7 +33,18 @@ function configKnocs(config: Config, usingDefaults: boolean): KnocDefinition[] {
 
 // Opens the store and wires the services the HTTP routes and the router
 // integrations share. Nothing here listens on the network.
-export function createRuntime(config: Config, options: { usingDefaults: boolean; clock?: Clock; logger?: Logger }): Runtime {
+export interface RuntimeOptions {
+  usingDefaults: boolean
+  clock?: Clock
+  logger?: Logger
+  // Router client settings; tests shorten the timeouts.
+  routerClient?: RouterClientOptions
+  routerRetry?: { baseMs: number; maxMs: number }
+  // How often each router's uptime is read to notice a reboot (default 60 s).
+  heartbeatIntervalMs?: number
+}
+
+export function createRuntime(config: Config, options: RuntimeOptions): Runtime {
   const clock = options.clock ?? systemClock
   const secrets = ensureLocalSecrets(config.dataDir, { adminToken: config.adminTokens.length === 0 })
   const database = openDatabase(config.dataDir)
@@ -41,6 +55,17 @@ export function createRuntime(config: Config, options: { usingDefaults: boolean;
     const tokens = config.adminTokens.length > 0 ? config.adminTokens : [{ name: 'local', token: secrets.adminToken! }]
     grants.on('error', (error) => options.logger?.error({ err: error }, 'grant expiry failed, retrying'))
     grants.start()
+    const routers = new RouterManager({
+      knocs,
+      grants,
+      clock,
+      logger: options.logger,
+      reconcileIntervalMs: config.reconcileInterval * 1000,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 60_000,
+      ...(options.routerClient ? { clientOptions: options.routerClient } : {}),
+      ...(options.routerRetry ? { retry: options.routerRetry } : {}),
+    })
+    routers.start()
 
     const context: AppContext = {
       config,
@@ -49,6 +74,8 @@ export function createRuntime(config: Config, options: { usingDefaults: boolean;
       grants,
       feedCache: new FeedCache({ maxBytes: feedCacheBytes }),
       adminTokens: new AdminTokens(tokens),
+      routers,
+      routerClientOptions: options.routerClient,
       defaultFeedPassword: secrets.feedPassword,
       storeWritable: () => !storeHealth.lastWriteFailed,
     }
@@ -56,8 +83,9 @@ export function createRuntime(config: Config, options: { usingDefaults: boolean;
       context,
       database,
       secrets,
-      close() {
+      async close() {
         grants.stop()
+        await routers.close()
         database.close()
       },
     }

@@ -45,7 +45,7 @@ export async function startServer(loaded: LoadedConfig, logger: Logger = createL
     address = await app.listen({ host: config.server.host, port: config.server.port })
   } catch (error) {
     await app.close()
-    runtime.close()
+    await runtime.close()
     throw error
   }
   logger.info(
@@ -61,7 +61,7 @@ export async function startServer(loaded: LoadedConfig, logger: Logger = createL
     close() {
       closing ??= (async () => {
         await app.close()
-        runtime.close()
+        await runtime.close()
         logger.info({ address }, 'knocklist stopped')
       })()
       return closing

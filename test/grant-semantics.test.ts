@@ -95,7 +95,7 @@ t.test('expiry while the server is down', async (t) => {
   first.runtime.context.grants.grant('demo', { address: '192.0.2.20', ttl: '10m' }, 'tests')
   first.runtime.context.grants.grant('demo', { address: '192.0.2.21', ttl: '2h' }, 'tests')
   await first.app.close()
-  first.runtime.close()
+  await first.runtime.close()
 
   clock.advance(30 * 60 * 1000)
   const second = await buildTestApp(t, {}, { clock, dataDir })
@@ -111,7 +111,7 @@ t.test('grants of a removed knoc end at start', async (t) => {
   const first = await buildTestApp(t, { knocs: [{ name: 'demo' }, { name: 'gone' }] }, { clock, dataDir })
   first.runtime.context.grants.grant('gone', { address: '192.0.2.30', ttl: '1h' }, 'tests')
   await first.app.close()
-  first.runtime.close()
+  await first.runtime.close()
 
   const second = await buildTestApp(t, { knocs: [{ name: 'demo' }] }, { clock, dataDir })
   const row = second.runtime.database.prepare("SELECT end_reason FROM grants WHERE address = '192.0.2.30'").get() as { end_reason: string }

@@ -1,4 +1,6 @@
 import { ConfigError, loadConfig } from '../config/load.js'
+import { readFileSync } from 'node:fs'
+import { validateRouter } from '../routeros/validate.js'
 import { serve } from '../server.js'
 import { callApi, CliError, type ClientOptions } from './client.js'
 
@@ -114,6 +116,68 @@ export const commands: Record<string, Command> = {
         process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}\n`)
       }
       return 0
+    },
+  },
+
+  validate: {
+    options: {
+      url: { type: 'string' },
+      username: { type: 'string' },
+      list: { type: 'string' },
+      'password-env': { type: 'string' },
+      insecure: { type: 'boolean' },
+      ca: { type: 'string' },
+      fingerprint: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    async run(values) {
+      const usage = 'knocklist validate --url URL --username NAME --list LIST [--password-env VAR] [--insecure] [--ca FILE] [--fingerprint SHA256]'
+      for (const required of ['url', 'username', 'list'] as const) {
+        if (typeof values[required] !== 'string' || values[required] === '') throw new CliError(`--${required} is required; usage: ${usage}`, 2)
+      }
+      let host: string
+      try {
+        host = new URL(values.url as string).host
+      } catch {
+        throw new CliError(`invalid --url ${JSON.stringify(values.url)}: use https://HOST or https://HOST:PORT`, 2)
+      }
+      // The password comes from an environment variable so it never appears
+      // in the process list or the shell history.
+      const passwordVariable = (values['password-env'] as string | undefined) ?? 'ROUTER_PASSWORD'
+      const password = process.env[passwordVariable]
+      if (password === undefined || password === '') {
+        throw new CliError(`environment variable ${passwordVariable} is not set; export the router password in it, or name another variable with --password-env`, 2)
+      }
+      let ca: string | undefined
+      if (typeof values.ca === 'string') {
+        try {
+          ca = readFileSync(values.ca, 'utf8')
+        } catch (error) {
+          throw new CliError(`cannot read the CA file ${values.ca}: ${(error as Error).message}`, 2)
+        }
+      }
+      const result = await validateRouter(
+        {
+          name: host,
+          url: values.url as string,
+          username: values.username as string,
+          password,
+          insecure: values.insecure === true,
+          ...(ca === undefined ? {} : { ca }),
+          ...(typeof values.fingerprint === 'string' ? { fingerprint: values.fingerprint } : {}),
+        },
+        values.list as string,
+      )
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(result)}\n`)
+        return result.ok ? 0 : 1
+      }
+      for (const check of result.checks) {
+        process.stdout.write(check.ok ? `ok      ${check.check}${check.message ? `: ${check.message}` : ''}\n` : `FAILED  ${check.check}: ${check.code} ${check.message}\n        see ${check.docs}\n`)
+      }
+      if (result.fingerprint !== undefined) process.stdout.write(`router certificate SHA-256: ${result.fingerprint}\n`)
+      process.stdout.write(result.ok ? 'all checks passed\n' : 'validation failed\n')
+      return result.ok ? 0 : 1
     },
   },
 }

@@ -3,6 +3,8 @@ import type { Config } from '../config/schema.js'
 import type { FeedCache } from '../feeds/cache.js'
 import type { GrantService } from '../grants/service.js'
 import type { KnocRegistry } from '../knocs/registry.js'
+import type { RouterManager } from '../routeros/push/manager.js'
+import type { RouterClientOptions } from '../routeros/rest/index.js'
 import type { AdminTokens } from '../secrets.js'
 
 // What the routes work with. The server builds it once; tests build it
@@ -14,6 +16,10 @@ export interface AppContext {
   grants: GrantService
   feedCache: FeedCache
   adminTokens: AdminTokens
+  // Pushes grants of active knocs to their routers.
+  routers: RouterManager
+  // Settings for router connections made outside the manager, such as validation.
+  routerClientOptions: RouterClientOptions | undefined
   // The password of feeds whose knoc sets none.
   defaultFeedPassword: string
   // Whether the store accepted its last write; /readyz reports it.

@@ -60,7 +60,7 @@ export interface RouterErrorOptions {
   detail?: string;
   /** Policy the user's group most likely lacks, for 208002. */
   policy?: RouterOsPolicy;
-  /** What to check or do next, appended to the message. */
+  /** Next step for the operator, appended to the message. */
   hint?: string;
   /** Values removed from the body excerpt, such as the router password. */
   secrets?: string[];

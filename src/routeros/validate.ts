@@ -1,7 +1,7 @@
 // Checks a router connection step by step, for `knocklist validate` and the
 // admin API: TCP reachability, TLS, authentication, REST availability, and a
 // read of the managed list in both families. Checks run in that order and stop
-// at the first failure; checks after it are left out of `checks`, so the last
+// at the first failure. Checks after it are left out of `checks`, so the last
 // entry of a failed result is the failing one.
 import { connect as connectTcp, isIP } from 'node:net';
 import { checkServerIdentity, connect as connectTls, type TLSSocket } from 'node:tls';
@@ -37,9 +37,9 @@ interface Endpoint {
 }
 
 /**
- * Validates a router connection and the read access to `list`. Never throws
- * for a router problem; an invalid connection setting (URL, fingerprint)
- * raises TypeError as it would in RouterClient.
+ * Validates a router connection and the read access to `list`. Router
+ * problems are reported in the result, not thrown. An invalid connection
+ * setting (URL, fingerprint) raises TypeError, as it does in RouterClient.
  */
 export async function validateRouter(connection: RouterConnection, list: string, options: ValidateOptions = {}): Promise<ValidationResult> {
   const trust = trustSettings(connection);
@@ -83,7 +83,8 @@ function parseEndpoint(connection: RouterConnection): Endpoint {
   const https = url.protocol === 'https:';
   if (!https && url.protocol !== 'http:') throw new TypeError(`router ${connection.name}: url must start with https:// or http://, got ${url.protocol}`);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  return { host, port: url.port === '' ? (https ? 443 : 80) : Number(url.port), https };
+  const defaultPort = https ? 443 : 80;
+  return { host, port: url.port === '' ? defaultPort : Number(url.port), https };
 }
 
 function failed(check: ValidationCheckName, code: RouterErrorCodeNumber, detail: string): ValidationCheck {

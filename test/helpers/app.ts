@@ -6,7 +6,7 @@ import type { Test } from 'tap'
 import type { Clock } from '../../src/clock.js'
 import { parseConfig } from '../../src/config/load.js'
 import { buildApp } from '../../src/http/app.js'
-import { createRuntime, type Runtime } from '../../src/runtime.js'
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime.js'
 
 export const adminToken = 'test-admin-token-0123456789'
 export const feedPassword = 'test-feed-password'
@@ -27,7 +27,7 @@ export interface TestApp {
 
 // Builds the app around a temporary data folder and a config object, with an
 // admin token and a demo knoc unless the config says otherwise.
-export async function buildTestApp(t: Test, config: Record<string, unknown> = {}, options: { clock?: Clock; dataDir?: string } = {}): Promise<TestApp> {
+export async function buildTestApp(t: Test, config: Record<string, unknown> = {}, options: { clock?: Clock; dataDir?: string; runtime?: Partial<RuntimeOptions> } = {}): Promise<TestApp> {
   const dataDir = options.dataDir ?? temporaryDirectory(t)
   const parsed = parseConfig(
     {
@@ -38,11 +38,17 @@ export async function buildTestApp(t: Test, config: Record<string, unknown> = {}
     },
     { source: 'test', baseDir: dataDir, env: {} },
   )
-  const runtime = createRuntime(parsed, { usingDefaults: false, ...(options.clock ? { clock: options.clock } : {}) })
+  const runtime = createRuntime(parsed, {
+    usingDefaults: false,
+    routerClient: { timeoutMs: 3000, connectTimeoutMs: 1000 },
+    routerRetry: { baseMs: 50, maxMs: 300 },
+    ...options.runtime,
+    ...(options.clock ? { clock: options.clock } : {}),
+  })
   const app = await buildApp(runtime.context)
   t.teardown(async () => {
     await app.close()
-    runtime.close()
+    await runtime.close()
   })
   return {
     app,
@@ -72,4 +78,13 @@ export async function postJson(baseUrl: string, route: string, body: unknown, he
 export async function getText(baseUrl: string, route: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${baseUrl}${route}`, { headers })
   return { status: response.status, headers: response.headers, text: await response.text() }
+}
+
+// Polls a condition every 10 ms until it holds or the time runs out.
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 3000, what = 'condition'): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
 }

@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import { formatDuration } from '../../duration.js'
 import type { Knoc } from '../../knocs/registry.js'
+import { routerConnection } from '../../routeros/push/manager.js'
+import { validateRouter } from '../../routeros/validate.js'
 import type { AppContext } from '../context.js'
 
 // A knoc as the admin API shows it: every setting except secrets.
 export function describeKnoc(knoc: Knoc, context: AppContext) {
   const snapshot = context.grants.snapshot(knoc.name)
+  const routerStatus = new Map(context.routers.status(knoc.name).map((status) => [status.name, { sync: status }]))
   return {
     name: knoc.name,
     source: knoc.source,
@@ -23,6 +26,7 @@ export function describeKnoc(knoc: Knoc, context: AppContext) {
     activeGrants: context.grants.activeGrantCount(knoc.name),
     addresses: snapshot.entries.length,
     routers: knoc.routers.map((router) => ({
+      ...routerStatus.get(router.name),
       name: router.name,
       url: router.url,
       username: router.username,
@@ -43,6 +47,31 @@ export async function knocRoutes(app: FastifyInstance, context: AppContext): Pro
     context.grants.touch(knoc.name)
     request.log.info({ knoc: knoc.name, mode: knoc.mode, created, actor: request.actor }, created ? 'knoc created' : 'knoc updated')
     return reply.code(created ? 201 : 200).send(describeKnoc(knoc, context))
+  })
+
+  app.post<{ Params: { knoc: string } }>('/v1/knocs/:knoc/sync', async (request) => {
+    const knoc = context.knocs.require(request.params.knoc)
+    const routers = await context.routers.sync(knoc.name)
+    request.log.info({ knoc: knoc.name, routers: routers.map((router) => ({ name: router.name, ok: router.ok, code: router.code })) }, 'sync requested')
+    return { knoc: knoc.name, routers }
+  })
+
+  app.post<{ Params: { knoc: string } }>('/v1/knocs/:knoc/validate', async (request) => {
+    const knoc = context.knocs.require(request.params.knoc)
+    const routers = await Promise.all(
+      knoc.routers.map(async (router) => {
+        const result = await validateRouter(routerConnection(router), knoc.addressList, context.routerClientOptions)
+        const failed = result.checks.find((check) => !check.ok)
+        return {
+          name: router.name,
+          ok: result.ok,
+          ...(failed ? { code: failed.code, message: failed.message, docs: failed.docs } : {}),
+          ...(result.fingerprint ? { fingerprint: result.fingerprint } : {}),
+          checks: result.checks,
+        }
+      }),
+    )
+    return { routers }
   })
 
   app.delete<{ Params: { knoc: string } }>('/v1/knocs/:knoc', async (request, reply) => {

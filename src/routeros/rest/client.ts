@@ -2,7 +2,7 @@
 // single connection) per router, because RouterOS handles REST requests one at
 // a time anyway. The client does not log: it returns results and raises
 // RouterError with a code from the catalogue.
-import { Client } from 'undici';
+import { Client, type Dispatcher } from 'undici';
 import { RouterError, type RouterErrorCodeNumber, type RouterOsPolicy } from '../errors.js';
 import { classifyTransportFailure } from './failures.js';
 import { parseRouterJson } from './json.js';
@@ -206,28 +206,36 @@ export class RouterClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
 
     const deadline = AbortSignal.timeout(this.#timeoutMs);
-    let status: number;
-    let contentType: string;
-    let text: string;
-    try {
-      const response = await this.#client.request({
-        method: method as 'GET',
-        path: fullPath,
-        headers,
-        body: body === undefined ? null : JSON.stringify(body),
-        signal: deadline,
-      });
-      status = response.statusCode;
-      contentType = String(response.headers['content-type'] ?? '');
-      text = await response.body.text();
-    } catch (error) {
-      const failure = classifyTransportFailure(error, deadline.aborted);
-      throw this.#error({ code: failure.code, method, path: fullPath, hint: failure.hint, cause: error });
+    let status = 0;
+    let contentType = '';
+    let text = '';
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const response = await this.#client.request({
+          method: method as Dispatcher.HttpMethod,
+          path: fullPath,
+          headers,
+          body: body === undefined ? null : JSON.stringify(body),
+          signal: deadline,
+        });
+        status = response.statusCode;
+        contentType = String(response.headers['content-type'] ?? '');
+        text = await response.body.text();
+        break;
+      } catch (error) {
+        // A kept-alive connection that the router closed (idle timeout, reboot)
+        // fails the next request before any reply, so one retry goes out on a
+        // new connection. NOTE: if the router did process a PUT before the
+        // reset, the retry raises 208105 and the caller treats the entry as existing.
+        if (attempt === 1 && !deadline.aborted && isClosedConnection(error)) continue;
+        const failure = classifyTransportFailure(error, deadline.aborted);
+        throw this.#error({ code: failure.code, method, path: fullPath, hint: failure.hint, cause: error });
+      }
     }
 
     const reply: RouterReply = { method, path: fullPath, status, text, value: undefined };
 
-    // RouterOS answers both a wrong password and a group without `rest-api` with 401.
+    // RouterOS returns 401 both for a wrong password and for a group without `rest-api`.
     if (status === 401) {
       throw this.#error({
         code: 208001,
@@ -353,6 +361,11 @@ function normalizeOrKeep(family: AddressFamily, address: string): string {
     // Not an address of this family: send it as given and let RouterOS decide (it may be a DNS name).
     return address;
   }
+}
+
+function isClosedConnection(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

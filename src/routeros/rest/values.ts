@@ -66,10 +66,11 @@ export function parseRouterOsDuration(text: string): number | undefined {
 }
 
 /**
- * Returns an address in the form RouterOS v7 stores it: an IPv4 host without
- * `/32`, an IPv4 prefix with host bits cleared, an IPv4 range that lines up
- * with a prefix as that CIDR (other ranges as `a.b.c.d-e.f.g.h`), and IPv6
- * lower-case, compressed (RFC 5952), host bits cleared and `/128` on hosts.
+ * Returns an address in the form RouterOS v7 stores it, so diffs against the
+ * router settle. IPv4 hosts lose `/32` and prefixes get their host bits
+ * cleared. An IPv4 range that lines up with a prefix becomes that CIDR, and
+ * other ranges stay `a.b.c.d-e.f.g.h`. IPv6 is lower-case and compressed
+ * (RFC 5952), with host bits cleared and `/128` on hosts.
  * Throws TypeError for text that is no address of the family.
  */
 export function normalizeRouterOsAddress(family: AddressFamily, text: string): string {
