@@ -6,6 +6,7 @@ import { feedRoutes } from './routes/feeds.js'
 import { grantRoutes } from './routes/grants.js'
 import { healthRoutes } from './routes/health.js'
 import { knocRoutes } from './routes/knocs.js'
+import { uiRoutes } from './routes/ui.js'
 
 // Paths redacted from every log line, so a secret in a header or a logged
 // object never reaches the log.
@@ -41,6 +42,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   registerErrorHandlers(app)
   await app.register(healthRoutes, context)
   await app.register(feedRoutes, context)
+  await app.register(uiRoutes, context)
   await app.register(async (admin) => {
     admin.addHook('onRequest', adminAuthHook(context.adminTokens))
     await admin.register(grantRoutes, context)
