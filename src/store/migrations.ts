@@ -34,4 +34,28 @@ export const migrations: readonly string[] = [
     changed_at INTEGER NOT NULL
   );
   `,
+  `
+  -- Who did what and when: grants, knoc changes and feed fetches. Kept for
+  -- the configured retention and pruned in the background.
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    actor TEXT,
+    knoc TEXT,
+    address TEXT,
+    grant_id TEXT,
+    client_address TEXT,
+    detail TEXT
+  );
+  CREATE INDEX audit_by_time ON audit (at);
+  CREATE INDEX audit_by_knoc_time ON audit (knoc, at);
+
+  -- Admin tokens created with "knocklist token create", kept only as hashes.
+  CREATE TABLE admin_tokens (
+    name TEXT PRIMARY KEY,
+    hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  `,
 ]
