@@ -12,6 +12,8 @@
 // - Lines are walked by index. Whether `:find`'s start index is exclusive (as the
 //   manual's example suggests) or inclusive, the walker finds the next line.
 // - Nothing is changed until every page has arrived whole, from one snapshot.
+// - Every comparison inside `&&` or `||` sits in its own parentheses, because
+//   the manual does not state the operators' precedence.
 import { quoteRouterOsString as quote } from './escape.js'
 import { ENTRIES_PER_PAGE, MAX_PAGES, MAX_TIMEOUT_SECONDS, ROUTEROS_FORMAT_VERSION, routerOsPaths } from './pages.js'
 import { assertKnocName } from './snapshot.js'
@@ -39,7 +41,11 @@ export interface RouterOsScriptNames {
   entryComment: string
 }
 
-/** Tolerance before the importer rewrites a timeout that differs from the feed's. */
+/**
+ * Tolerance before the importer rewrites a timeout that differs from the feed's.
+ * NOTE: timeouts are applied after the last page arrives, so an entry from an
+ * early page lives on the router up to the download time longer than its grant.
+ */
 export const TIMEOUT_TOLERANCE_SECONDS = 30
 
 export function routerOsScriptNames(knoc: string): RouterOsScriptNames {
@@ -53,7 +59,7 @@ export function routerOsScriptNames(knoc: string): RouterOsScriptNames {
   }
 }
 
-/** Validates the options and returns the feed base URL without a trailing slash; raises a TypeError naming the bad option. */
+/** Validates the options and returns the feed base URL without a trailing slash. Raises a TypeError naming the invalid option. */
 export function checkScriptOptions(options: RouterOsScriptOptions): string {
   assertKnocName(options.knoc)
   if (typeof options.addressList !== 'string' || options.addressList.length === 0 || options.addressList.length > 255) {
@@ -132,14 +138,14 @@ export function renderImporterScript(options: RouterOsScriptOptions): string {
   code.reopen('} else={')
   code.line(':set klHead [:pick $klBody 0 $klNl]')
   code.line(':local klTail [:pick $klBody ($klNl + 1) [:len $klBody]]')
-  code.open(':if ($klTail != "end\\n" && $klTail != "end\\r\\n" && $klTail != "end") do={')
+  code.open(':if (($klTail != "end\\n") && ($klTail != "end\\r\\n") && ($klTail != "end")) do={')
   code.fail('"the version reply is cut short or garbled"')
   code.close()
   code.close()
   code.close()
   writeSplitHead(code)
   code.open(':if ($klOk) do={')
-  code.open(`:if ([:len $klTok] != 6 || ($klTok->0) != "knocklist-version" || ($klTok->1) != "${ROUTEROS_FORMAT_VERSION}" || ($klTok->2) != $klKnoc) do={`)
+  code.open(`:if (([:len $klTok] != 6) || (($klTok->0) != "knocklist-version") || (($klTok->1) != "${ROUTEROS_FORMAT_VERSION}") || (($klTok->2) != $klKnoc)) do={`)
   code.fail('"the version reply is garbled"')
   code.close()
   code.close()
@@ -168,13 +174,13 @@ export function renderImporterScript(options: RouterOsScriptOptions): string {
   return code.toString()
 }
 
-// Reads `data` of the last fetch into klBody; a reply without data is empty.
-function writeReadBody(code: ScriptWriter, what: string): void {
+// Reads `data` of the last fetch into klBody. A reply without `data` counts as empty.
+function writeReadBody(code: ScriptWriter, replyName: string): void {
   code.open(':if ($klOk) do={')
   code.line(':set klBody ""')
   code.line(':if ([:typeof ($klReply->"data")] = "str") do={ :set klBody ($klReply->"data") }')
   code.open(':if (($klReply->"status") != "finished") do={')
-  code.fail(`(${what} . " did not finish downloading")`)
+  code.fail(`(${replyName} . " did not finish downloading")`)
   code.close()
   code.close()
 }
@@ -187,7 +193,7 @@ function writeSplitHead(code: ScriptWriter): void {
   code.line(':set klTok [:toarray ""]')
   code.line(':local klRest $klHead')
   code.line(':local klSp [:find $klRest " "]')
-  code.open(':while ([:typeof $klSp] = "num" && [:len $klTok] < 12) do={')
+  code.open(':while (([:typeof $klSp] = "num") && ([:len $klTok] < 12)) do={')
   code.line(':set klTok ($klTok, [:pick $klRest 0 $klSp])')
   code.line(':set klRest [:pick $klRest ($klSp + 1) [:len $klRest]]')
   code.line(':set klSp [:find $klRest " "]')
@@ -198,13 +204,14 @@ function writeSplitHead(code: ScriptWriter): void {
 
 // Fails unless `expression` is a decimal number without leading zeros within the bounds.
 function writeNumberCheck(code: ScriptWriter, expression: string, min: number, max: number | undefined, problem: string): void {
-  const bounds = max === undefined ? `$klNum < ${min}` : `$klNum < ${min} || $klNum > ${max}`
+  let bounds = `($klNum < ${min})`
+  if (max !== undefined) bounds += ` || ($klNum > ${max})`
   code.open(':if ($klOk) do={')
   code.line(`:local klNum [:tonum ${expression}]`)
   code.open(':if ([:typeof $klNum] != "num") do={')
   code.fail(problem)
   code.reopen('} else={')
-  code.open(`:if ([:tostr $klNum] != ${expression} || ${bounds}) do={`)
+  code.open(`:if (([:tostr $klNum] != ${expression}) || ${bounds}) do={`)
   code.fail(problem)
   code.close()
   code.close()
@@ -219,42 +226,44 @@ function writePages(code: ScriptWriter, fetchArgs: string): void {
   code.line(':local klWant6 [:toarray ""]')
   code.line(':local klSeen 0')
   code.line(':local klPage 1')
-  code.open(':while ($klOk && $klPage <= $klPages) do={')
-  code.line(':local klWhat ("page " . $klPage)')
+  code.open(':while ($klOk && ($klPage <= $klPages)) do={')
+  code.line(':local klPageName ("page " . $klPage)')
   code.open(':do {')
   code.line(`:set klReply [/tool fetch url=($klBase . ${quote('/pages/')} . $klPage . ${quote('?version=')} . $klVersion) ${fetchArgs}]`)
   code.reopen('} on-error={')
-  code.fail('("fetching " . $klWhat . " failed")')
+  code.fail('("fetching " . $klPageName . " failed")')
   code.close()
-  writeReadBody(code, '$klWhat')
+  writeReadBody(code, '$klPageName')
   code.line(':local klNl')
   code.open(':if ($klOk) do={')
   code.line(':set klNl [:find $klBody "\\n"]')
   code.open(':if ([:typeof $klNl] != "num") do={')
-  code.fail('($klWhat . " is empty or cut short")')
+  code.fail('($klPageName . " is empty or cut short")')
   code.reopen('} else={')
   code.line(':set klHead [:pick $klBody 0 $klNl]')
   code.close()
   code.close()
   writeSplitHead(code)
   code.open(':if ($klOk) do={')
-  code.open(`:if ([:len $klTok] != 8 || ($klTok->0) != "knocklist-page" || ($klTok->1) != "${ROUTEROS_FORMAT_VERSION}" || ($klTok->2) != $klKnoc) do={`)
-  code.fail('($klWhat . " is garbled")')
+  code.open(`:if (([:len $klTok] != 8) || (($klTok->0) != "knocklist-page") || (($klTok->1) != "${ROUTEROS_FORMAT_VERSION}") || (($klTok->2) != $klKnoc)) do={`)
+  code.fail('($klPageName . " is garbled")')
   code.reopen('} else={')
-  code.open(':if (($klTok->3) != $klVersion || ($klTok->5) != [:tostr $klPages] || ($klTok->6) != [:tostr $klCount]) do={')
-  code.fail('("the feed changed while reading " . $klWhat . ", next run retries")')
+  code.open(':if ((($klTok->3) != $klVersion) || (($klTok->5) != [:tostr $klPages]) || (($klTok->6) != [:tostr $klCount])) do={')
+  code.fail('("the feed changed while reading " . $klPageName . ", next run retries")')
   code.reopen('} else={')
   code.open(':if (($klTok->4) != [:tostr $klPage]) do={')
-  code.fail('($klWhat . " is garbled")')
+  code.fail('($klPageName . " is garbled")')
   code.close()
   code.close()
   code.close()
   code.close()
-  writeNumberCheck(code, '($klTok->7)', 0, ENTRIES_PER_PAGE, '($klWhat . " is garbled")')
+  writeNumberCheck(code, '($klTok->7)', 0, ENTRIES_PER_PAGE, '($klPageName . " is garbled")')
 
   code.open(':if ($klOk) do={')
   code.line(':local klPageEntries [:tonum ($klTok->7)]')
   code.line(':local klPrev $klNl')
+  code.line('# Lines end in LF. CR LF is accepted too, and lines are checked for a CR only when the page contains one.')
+  code.line(':local klHasCr ([:typeof [:find $klBody "\\r"]] = "num")')
   code.line(':local klDone false')
   code.line(':local klLines 0')
   code.line('# klPrev is the index of the newline before the next line. If the start index of :find')
@@ -265,19 +274,19 @@ function writePages(code: ScriptWriter, fetchArgs: string): void {
   code.line(':local klUnterminated false')
   code.line(':if ([:typeof $klNext] != "num") do={ :set klNext [:len $klBody]; :set klUnterminated true }')
   code.line(':local klLine [:pick $klBody ($klPrev + 1) $klNext]')
-  code.line(':if ([:len $klLine] > 0) do={ :if ([:pick $klLine ([:len $klLine] - 1)] = "\\r") do={ :set klLine [:pick $klLine 0 ([:len $klLine] - 1)] } }')
+  code.line(':if ($klHasCr) do={ :if ([:len $klLine] > 0) do={ :if ([:pick $klLine ([:len $klLine] - 1)] = "\\r") do={ :set klLine [:pick $klLine 0 ([:len $klLine] - 1)] } } }')
   code.open(':if ($klLine = "end") do={')
   code.line(':set klDone true')
   code.open(':if ($klNext < ([:len $klBody] - 1)) do={')
-  code.fail('($klWhat . " has data after its end line")')
+  code.fail('($klPageName . " has data after its end line")')
   code.close()
   code.reopen('} else={')
   code.open(':if ($klUnterminated) do={')
-  code.fail('($klWhat . " is cut short")')
+  code.fail('($klPageName . " is cut short")')
   code.reopen('} else={')
   code.line(':set klLines ($klLines + 1)')
   code.open(':if ($klLines > $klPageEntries) do={')
-  code.fail('($klWhat . " has more entries than its header states")')
+  code.fail('($klPageName . " has more entries than its header states")')
   code.reopen('} else={')
   writeEntryLine(code)
   code.close()
@@ -285,14 +294,14 @@ function writePages(code: ScriptWriter, fetchArgs: string): void {
   code.close()
   code.line(':set klPrev $klNext')
   code.close()
-  code.open(':if ($klOk && $klLines != $klPageEntries) do={')
-  code.fail('($klWhat . " has fewer entries than its header states")')
+  code.open(':if ($klOk && ($klLines != $klPageEntries)) do={')
+  code.fail('($klPageName . " has fewer entries than its header states")')
   code.close()
   code.line(':set klSeen ($klSeen + $klLines)')
   code.close()
   code.line(':set klPage ($klPage + 1)')
   code.close()
-  code.open(':if ($klOk && $klSeen != $klCount) do={')
+  code.open(':if ($klOk && ($klSeen != $klCount)) do={')
   code.fail('"the pages hold a different number of entries than the version reply states"')
   code.close()
 }
@@ -309,9 +318,11 @@ function writeEntryLine(code: ScriptWriter): void {
   code.line(':set klSp [:find $klRest " "]')
   code.line(':if ([:typeof $klSp] = "num") do={ :set klAddr [:pick $klRest 0 $klSp]; :set klSecs [:pick $klRest ($klSp + 1) [:len $klRest]] }')
   code.close()
+
   code.line(':local klGood false')
   code.line(':local klNum [:tonum $klSecs]')
-  code.line(`:if ([:typeof $klNum] = "num") do={ :if ([:tostr $klNum] = $klSecs && $klNum >= 0 && $klNum <= ${MAX_TIMEOUT_SECONDS}) do={ :set klGood true } }`)
+  code.line(`:if ([:typeof $klNum] = "num") do={ :if (([:tostr $klNum] = $klSecs) && ($klNum >= 0) && ($klNum <= ${MAX_TIMEOUT_SECONDS})) do={ :set klGood true } }`)
+
   code.open(':if ($klGood) do={')
   code.line(':set klGood false')
   code.line(':local klHost $klAddr')
@@ -320,17 +331,22 @@ function writeEntryLine(code: ScriptWriter): void {
   code.line(':if ([:typeof $klSlash] = "num") do={ :set klHost [:pick $klAddr 0 $klSlash]; :set klBits [:pick $klAddr ($klSlash + 1) [:len $klAddr]] }')
   code.line(':local klBitsNum [:tonum $klBits]')
   code.line(':local klBitsOk false')
-  code.line(':if ([:typeof $klBitsNum] = "num") do={ :if ([:tostr $klBitsNum] = $klBits && $klBitsNum >= 0) do={ :set klBitsOk true } }')
+  code.line(':if ([:typeof $klBitsNum] = "num") do={ :if (([:tostr $klBitsNum] = $klBits) && ($klBitsNum >= 0)) do={ :set klBitsOk true } }')
   code.line('# IPv4 hosts come without /32 and IPv6 always with a prefix length, as RouterOS stores them.')
-  code.open(':if ($klFam = "4" && [:typeof [:toip $klHost]] = "ip") do={')
-  code.line(':if ($klBits = "" && [:typeof $klSlash] != "num") do={ :set klGood true }')
+  code.open(':if ($klFam = "4") do={')
+  code.open(':if ([:typeof [:toip $klHost]] = "ip") do={')
+  code.line(':if (($klBits = "") && ([:typeof $klSlash] != "num")) do={ :set klGood true }')
   code.line(':if ($klBitsOk) do={ :if ($klBitsNum < 32) do={ :set klGood true } }')
   code.close()
-  code.open(':if ($klFam = "6" && [:typeof [:toip6 $klHost]] = "ip6" && $klBitsOk) do={')
-  code.line(':if ($klBitsNum <= 128) do={ :set klGood true }')
+  code.reopen('} else={')
+  code.open(':if (($klFam = "6") && $klBitsOk) do={')
+  code.line(':if (([:typeof [:toip6 $klHost]] = "ip6") && ($klBitsNum <= 128)) do={ :set klGood true }')
   code.close()
+  code.close()
+  code.close()
+
   code.open(':if (!$klGood) do={')
-  code.fail('($klWhat . " has a garbled entry line")')
+  code.fail('($klPageName . " has a garbled entry line")')
   code.reopen('} else={')
   code.open(':if ($klNum > 0) do={')
   code.line(':if ($klFam = "4") do={ :set ($klWant4->$klAddr) $klSecs } else={ :set ($klWant6->$klAddr) $klSecs }')
@@ -376,12 +392,12 @@ function writeApplyFamily(code: ScriptWriter, menu: 'ip' | 'ipv6', want: string)
     code.line(':if ([:typeof [:find $klHave "/"]] != "num") do={ :set klHave ($klHave . "/128") }')
   }
   code.line(`:local klSecs (${want}->$klHave)`)
-  code.open(':if ([:typeof $klSecs] = "str" && $klSecs != "") do={')
+  code.open(':if (([:typeof $klSecs] = "str") && ($klSecs != "")) do={')
   code.line(`:set (${want}->$klHave) ""`)
   code.line(':local klWanted [:totime $klSecs]')
   code.line(`:local klCurrent [${table} get $klId timeout]`)
   code.line(':local klDrifted true')
-  code.line(`:if ([:typeof $klCurrent] = "time") do={ :if (($klWanted - $klCurrent) <= ${TIMEOUT_TOLERANCE_SECONDS}s && ($klCurrent - $klWanted) <= ${TIMEOUT_TOLERANCE_SECONDS}s) do={ :set klDrifted false } }`)
+  code.line(`:if ([:typeof $klCurrent] = "time") do={ :if ((($klWanted - $klCurrent) <= ${TIMEOUT_TOLERANCE_SECONDS}s) && (($klCurrent - $klWanted) <= ${TIMEOUT_TOLERANCE_SECONDS}s)) do={ :set klDrifted false } }`)
   code.line(`:if ($klDrifted) do={ ${table} set $klId timeout=$klSecs; :set klUpdated ($klUpdated + 1) }`)
   code.reopen('} else={')
   code.line(`${table} remove $klId`)
@@ -391,6 +407,7 @@ function writeApplyFamily(code: ScriptWriter, menu: 'ip' | 'ipv6', want: string)
   code.line(':set klFailed ($klFailed + 1)')
   code.close()
   code.close()
+
   code.open(`:foreach klAddr,klSecs in=$${wantName} do={`)
   code.open(':if ($klSecs != "") do={')
   code.open(':do {')
@@ -450,3 +467,14 @@ export class ScriptWriter {
     return `${this.#lines.join('\n')}\n`
   }
 }
+
+/** Options of the example scripts in routeros-scripts/. The password is a placeholder. */
+export const EXAMPLE_OPTIONS: Readonly<RouterOsScriptOptions> = Object.freeze({
+  knoc: 'office-ssh',
+  addressList: 'knocknoc-users',
+  baseUrl: 'https://knocklist.example.net',
+  feedUsername: 'feed',
+  feedPassword: 'CHANGE-ME',
+  pollIntervalSeconds: 60,
+  checkCertificate: true,
+})

@@ -42,6 +42,8 @@ export function renderSetupScript(options: RouterOsScriptOptions): string {
   code.line('/system scheduler remove [/system scheduler find where name=$klStartupName]')
   code.line('/system scheduler remove [/system scheduler find where name=$klPollName]')
   code.line('/system script remove [/system script find where name=$klScriptName]')
+  // NOTE: the importer source goes in as one quoted line of about 20 KB. Pasting
+  // a line that long has been tested only in the test interpreter, not on a router.
   code.line(
     `/system script add name=$klScriptName policy=${IMPORTER_POLICIES} dont-require-permissions=no ` +
       `comment=${quote(`knocklist importer for knoc ${options.knoc}`)} source=${quote(importer)}`,
