@@ -4,9 +4,14 @@
 const unitSeconds: Record<string, number> = { w: 604_800, d: 86_400, h: 3_600, m: 60, s: 1 }
 const durationPattern = /^(?:\d+[wdhms])+$/
 
+// The maximum duration, in seconds: 100 years. A longer one could put an
+// expiry past the largest JavaScript Date (8.64e15 ms after 1970). Such a
+// grant was stored, but every reply about it failed with 500.
+export const maxDurationSeconds = 100 * 365 * 86_400
+
 export class DurationError extends Error {
   constructor(readonly input: unknown) {
-    super(`invalid duration ${JSON.stringify(input)}: use a number of seconds or a string such as "90s", "15m", "8h", "1d" or "1h30m"`)
+    super(`invalid duration ${JSON.stringify(input)}: use a number of seconds or a string such as "90s", "15m", "8h", "1d" or "1h30m", at most 100 years`)
     this.name = 'DurationError'
   }
 }
@@ -15,7 +20,7 @@ export class DurationError extends Error {
 // else, including zero, negative and fractional values.
 export function parseDuration(input: unknown): number {
   if (typeof input === 'number') {
-    if (!Number.isSafeInteger(input) || input <= 0) throw new DurationError(input)
+    if (!Number.isSafeInteger(input) || input <= 0 || input > maxDurationSeconds) throw new DurationError(input)
     return input
   }
   if (typeof input !== 'string') throw new DurationError(input)
@@ -28,7 +33,7 @@ export function parseDuration(input: unknown): number {
   for (const [, amount, unit] of text.matchAll(/(\d+)([wdhms])/g)) {
     seconds += Number(amount) * unitSeconds[unit as string]!
   }
-  if (!Number.isSafeInteger(seconds) || seconds <= 0) throw new DurationError(input)
+  if (!Number.isSafeInteger(seconds) || seconds <= 0 || seconds > maxDurationSeconds) throw new DurationError(input)
   return seconds
 }
 

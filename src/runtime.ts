@@ -2,13 +2,17 @@ import type { Logger } from 'pino'
 import { systemClock, type Clock } from './clock.js'
 import type { Config, KnocDefinition } from './config/schema.js'
 import { knocSchema } from './config/schema.js'
+import { AuditLog } from './audit/audit-log.js'
+import { auditGrantEvents } from './audit/wiring.js'
 import { FeedCache } from './feeds/cache.js'
 import { GrantService } from './grants/service.js'
 import type { AppContext } from './http/context.js'
 import { KnocRegistry } from './knocs/registry.js'
+import { Metrics } from './metrics.js'
 import { RouterManager } from './routeros/push/manager.js'
 import type { RouterClientOptions } from './routeros/rest/index.js'
-import { ensureLocalSecrets, AdminTokens, type LocalSecrets } from './secrets.js'
+import { ensureLocalSecrets, AdminTokens, generatedAdminTokenName, hashAdminToken, type LocalSecrets } from './secrets.js'
+import { AdminTokenStore } from './store/admin-token-store.js'
 import { openDatabase, storeHealth, type SqliteDatabase } from './store/database.js'
 import { GrantStore } from './store/grant-store.js'
 import { KnocStore } from './store/knoc-store.js'
@@ -42,6 +46,10 @@ export interface RuntimeOptions {
   routerRetry?: { baseMs: number; maxMs: number }
   // How often each router's uptime is read to notice a reboot (default 60 s).
   heartbeatIntervalMs?: number
+  // Quiet time before a passive-plus knoc nudges its routers (default 1 s).
+  nudgeDebounceMs?: number
+  // Process metrics (CPU, memory, event loop); tests turn them off.
+  defaultMetrics?: boolean
 }
 
 export function createRuntime(config: Config, options: RuntimeOptions): Runtime {
@@ -52,7 +60,12 @@ export function createRuntime(config: Config, options: RuntimeOptions): Runtime 
   try {
     const knocs = new KnocRegistry(configKnocs(config, options.usingDefaults), new KnocStore(database), () => clock.now())
     const grants = new GrantService(new GrantStore(database), knocs, clock)
-    const tokens = config.adminTokens.length > 0 ? config.adminTokens : [{ name: 'local', token: secrets.adminToken! }]
+    const audit = new AuditLog(database, { clock, retentionMs: config.audit.retention * 1000, logRecords: config.audit.log, ...(options.logger ? { logger: options.logger } : {}) })
+    auditGrantEvents(grants, audit)
+    // Admin tokens are verified against hashes only: those of the config, and
+    // those in the store, where the generated token's hash is kept too.
+    const adminTokenStore = new AdminTokenStore(database)
+    adminTokenStore.syncGeneratedToken(generatedAdminTokenName, secrets.adminToken === undefined ? undefined : hashAdminToken(secrets.adminToken), clock.now())
     grants.on('error', (error) => options.logger?.error({ err: error }, 'grant expiry failed, retrying'))
     grants.start()
     const routers = new RouterManager({
@@ -64,16 +77,21 @@ export function createRuntime(config: Config, options: RuntimeOptions): Runtime 
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 60_000,
       ...(options.routerClient ? { clientOptions: options.routerClient } : {}),
       ...(options.routerRetry ? { retry: options.routerRetry } : {}),
+      ...(options.nudgeDebounceMs === undefined ? {} : { nudgeDebounceMs: options.nudgeDebounceMs }),
     })
+    const metrics = new Metrics({ knocs, grants, routers, defaultMetrics: options.defaultMetrics ?? true })
     routers.start()
+    audit.start()
 
     const context: AppContext = {
       config,
       clock,
       knocs,
       grants,
-      feedCache: new FeedCache({ maxBytes: feedCacheBytes }),
-      adminTokens: new AdminTokens(tokens),
+      feedCache: new FeedCache({ maxBytes: feedCacheBytes, onRender: (knoc, format, seconds) => metrics.observeFeedRender(knoc, format, seconds) }),
+      audit,
+      metrics,
+      adminTokens: new AdminTokens(config.adminTokens, (hash) => adminTokenStore.findName(hash)),
       routers,
       routerClientOptions: options.routerClient,
       defaultFeedPassword: secrets.feedPassword,
@@ -86,6 +104,7 @@ export function createRuntime(config: Config, options: RuntimeOptions): Runtime 
       async close() {
         grants.stop()
         await routers.close()
+        audit.close()
         database.close()
       },
     }

@@ -4,6 +4,8 @@ import path from 'node:path'
 
 export const adminTokenFileName = 'admin-token'
 export const feedPasswordFileName = 'feed-password'
+// The name the token generated on first start has in the store and in logs.
+export const generatedAdminTokenName = 'local'
 
 export interface LocalSecrets {
   // The admin token generated on first start, when the config names none.
@@ -53,26 +55,51 @@ export function secretsEqual(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected))
 }
 
-// The admin tokens in force, checked without an early exit so the time taken
-// does not tell which token came close.
+// Returns the stored form of an admin token: "sha256:" and 64 hex digits.
+// A fast hash is right here, unlike for passwords, because tokens are 24 or
+// more random bytes. Recovering one from its hash is no faster than trying
+// every possible token, so a slow hash would only slow down admin requests.
+export function hashAdminToken(token: string): string {
+  return `sha256:${digest(token).toString('hex')}`
+}
+
+// An admin token from the config file: the token itself or its hash.
+export interface ConfiguredAdminToken {
+  name: string
+  token?: string | undefined
+  tokenHash?: string | undefined
+}
+
+// The admin tokens in force: those of the config file, kept in memory as
+// hashes only, and those in the store, looked up on every miss so a token
+// created or revoked with `knocklist token` takes effect at once.
 export class AdminTokens {
   readonly #tokens: ReadonlyArray<{ name: string; digest: Buffer }>
+  readonly #lookup: ((hash: string) => string | undefined) | undefined
 
-  constructor(tokens: ReadonlyArray<{ name: string; token: string }>) {
-    this.#tokens = tokens.map((entry) => ({ name: entry.name, digest: digest(entry.token) }))
+  constructor(tokens: readonly ConfiguredAdminToken[], lookup?: (hash: string) => string | undefined) {
+    this.#tokens = tokens.map((entry) => ({
+      name: entry.name,
+      digest: entry.tokenHash !== undefined ? Buffer.from(entry.tokenHash.slice('sha256:'.length), 'hex') : digest(entry.token ?? ''),
+    }))
+    this.#lookup = lookup
   }
 
   get size(): number {
     return this.#tokens.length
   }
 
-  // Returns the name of the matching token, or undefined.
+  // Returns the name of the matching token, or undefined. The configured
+  // hashes are all compared without an early exit, so the time taken does not
+  // tell which one came close. The store lookup compares hashes in SQL, which
+  // can leak how much of the given token's hash matches a stored one. That
+  // reveals nothing about the token itself.
   verify(token: string): string | undefined {
     const given = digest(token)
     let match: string | undefined
     for (const entry of this.#tokens) {
       if (timingSafeEqual(given, entry.digest)) match ??= entry.name
     }
-    return match
+    return match ?? this.#lookup?.(`sha256:${given.toString('hex')}`)
   }
 }

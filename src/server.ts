@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import type { FastifyInstance } from 'fastify'
+import closeWithGrace from 'close-with-grace'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { loadConfig, type LoadedConfig } from './config/load.js'
 import { buildApp } from './http/app.js'
+import { registerErrorHandlers } from './http/errors.js'
+import { metricsRoutes } from './http/routes/metrics.js'
 import { createLogger } from './logger.js'
 import { createRuntime, type Runtime } from './runtime.js'
 import { adminTokenFileName, feedPasswordFileName } from './secrets.js'
@@ -41,9 +44,20 @@ export async function startServer(loaded: LoadedConfig, logger: Logger = createL
     ...(tls ? { https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {}),
   })
   let address: string
+  let metricsApp: FastifyInstance | undefined
   try {
     address = await app.listen({ host: config.server.host, port: config.server.port })
+    const metricsListen = config.metrics.enabled ? config.metrics.listen : undefined
+    if (metricsListen !== undefined) {
+      const metricsOnly = Fastify({ loggerInstance: logger as FastifyBaseLogger })
+      metricsApp = metricsOnly
+      registerErrorHandlers(metricsOnly)
+      await metricsOnly.register(metricsRoutes, runtime.context)
+      const metricsAddress = await metricsOnly.listen({ host: metricsListen.host, port: metricsListen.port })
+      logger.info({ address: metricsAddress }, 'metrics listening')
+    }
   } catch (error) {
+    await metricsApp?.close()
     await app.close()
     await runtime.close()
     throw error
@@ -60,6 +74,9 @@ export async function startServer(loaded: LoadedConfig, logger: Logger = createL
     address,
     close() {
       closing ??= (async () => {
+        // Stop accepting requests first, then let router queues drain and
+        // close the store.
+        await metricsApp?.close()
         await app.close()
         await runtime.close()
         logger.info({ address }, 'knocklist stopped')
@@ -75,21 +92,9 @@ export async function serve(options: { configFile?: string }): Promise<void> {
   const loaded = loadConfig({ file: options.configFile })
   const server = await startServer(loaded, logger)
 
-  const stop = (signal: NodeJS.Signals) => {
-    logger.info({ signal }, 'shutting down')
-    const forceExit = setTimeout(() => {
-      logger.error({ signal }, 'shutdown took longer than 10 s, exiting')
-      process.exit(1)
-    }, 10_000)
-    forceExit.unref()
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed')
-        process.exit(1)
-      },
-    )
-  }
-  process.once('SIGTERM', stop)
-  process.once('SIGINT', stop)
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err !== undefined) logger.error({ err }, 'shutting down after an error')
+    else logger.info({ signal }, 'shutting down')
+    await server.close()
+  })
 }

@@ -64,3 +64,18 @@ t.test('check-config', async (t) => {
   t.equal(refused.code, 1, 'serve refuses to start on an invalid file')
   t.match(refused.stderr, 'did not start', 'and says so')
 })
+
+t.test('audit command reads the trail', async (t) => {
+  const testApp = await buildTestApp(t)
+  const base = await listen(testApp)
+  const cwd = temporaryDirectory(t)
+  const env = { KNOCKLIST_URL: base, KNOCKLIST_TOKEN: adminToken }
+  await runCli(['grant', 'demo', '192.0.2.77', '--user', 'carol'], { cwd, env })
+
+  const audit = await runCli(['audit', '--knoc', 'demo', '--limit', '5'], { cwd, env })
+  t.equal(audit.code, 0, `audit exits 0 (${audit.stderr})`)
+  t.match(audit.stdout, /grant\.created\s+demo\s+192\.0\.2\.77\s+tests/, 'lists the grant with knoc, address and actor')
+  const bad = await runCli(['audit', '--limit', 'lots'], { cwd, env })
+  t.equal(bad.code, 1, 'a bad limit exits 1')
+  t.match(bad.stderr, 'KNL_REQUEST_INVALID', 'with the server code')
+})

@@ -17,21 +17,19 @@ export function seedGrants(dataDir: string, grants: readonly SeedGrant[]): void 
   try {
     const store = new GrantStore(database)
     const now = Date.now()
-    database.transaction(() => {
-      for (const grant of grants) {
-        store.insert({
-          id: randomUUID(),
-          knoc: grant.knoc,
-          address: grant.address,
-          family: grant.address.includes(':') ? 'ipv6' : 'ipv4',
-          user: grant.user ?? null,
-          comment: null,
-          createdBy: 'bench',
-          createdAt: now,
-          expiresAt: grant.expiresAt,
-        })
-      }
-    })()
+    store.insertMany(
+      grants.map((grant) => ({
+        id: randomUUID(),
+        knoc: grant.knoc,
+        address: grant.address,
+        family: grant.address.includes(':') ? ('ipv6' as const) : ('ipv4' as const),
+        user: grant.user ?? null,
+        comment: null,
+        createdBy: 'bench',
+        createdAt: now,
+        expiresAt: grant.expiresAt,
+      })),
+    )
   } finally {
     database.close()
   }

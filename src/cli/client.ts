@@ -29,9 +29,25 @@ function findToken(options: ClientOptions): string {
   }
 }
 
-// Calls the running server's admin API and returns the parsed JSON reply;
-// an error reply becomes a CliError with the server's code and message.
-export async function callApi(options: ClientOptions, method: string, route: string, body?: unknown): Promise<unknown> {
+// Calls the running server's admin API and returns the raw reply text; an
+// error reply becomes a CliError with the server's code and message.
+export async function callApiText(options: ClientOptions, route: string): Promise<string> {
+  const { response, text, url } = await request(options, 'GET', route)
+  if (!response.ok) throw replyError(response, text, url)
+  return text
+}
+
+function replyError(response: Response, text: string, url: URL): CliError {
+  let error: { code?: string; message?: string } | undefined
+  try {
+    error = JSON.parse(text) as { code?: string; message?: string }
+  } catch {
+    return new CliError(`the server at ${url.origin} replied with ${response.status} and a body that is not JSON; is --server pointing at knocklist?`)
+  }
+  return new CliError(`${error?.code ?? `HTTP ${response.status}`}: ${error?.message ?? 'request failed'}`)
+}
+
+async function request(options: ClientOptions, method: string, route: string, body?: unknown): Promise<{ response: Response; text: string; url: URL }> {
   const base = options.server ?? (process.env.KNOCKLIST_URL || 'http://127.0.0.1:8080')
   const token = findToken(options)
   let url: URL
@@ -56,17 +72,18 @@ export async function callApi(options: ClientOptions, method: string, route: str
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message
     throw new CliError(`cannot reach knocklist at ${url.origin} (${cause}); is "knocklist serve" running? Set --server or KNOCKLIST_URL`)
   }
+  return { response, text: await response.text(), url }
+}
 
-  const text = await response.text()
-  let reply: unknown
+// Calls the running server's admin API and returns the parsed JSON reply;
+// an error reply becomes a CliError with the server's code and message.
+export async function callApi(options: ClientOptions, method: string, route: string, body?: unknown): Promise<unknown> {
+  const { response, text, url } = await request(options, method, route, body)
+  if (!response.ok) throw replyError(response, text, url)
+  if (text === '') return undefined
   try {
-    reply = text === '' ? undefined : JSON.parse(text)
+    return JSON.parse(text)
   } catch {
     throw new CliError(`the server at ${url.origin} replied with ${response.status} and a body that is not JSON; is --server pointing at knocklist?`)
   }
-  if (!response.ok) {
-    const error = reply as { code?: string; message?: string } | undefined
-    throw new CliError(`${error?.code ?? `HTTP ${response.status}`}: ${error?.message ?? 'request failed'}`)
-  }
-  return reply
 }

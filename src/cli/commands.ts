@@ -2,7 +2,8 @@ import { ConfigError, loadConfig } from '../config/load.js'
 import { readFileSync } from 'node:fs'
 import { validateRouter } from '../routeros/validate.js'
 import { serve } from '../server.js'
-import { callApi, CliError, type ClientOptions } from './client.js'
+import { callApi, callApiText, CliError, type ClientOptions } from './client.js'
+import { tokenCommand } from './token-commands.js'
 
 type Values = Record<string, string | boolean | undefined>
 
@@ -39,6 +40,7 @@ interface GrantReply {
 }
 
 export const commands: Record<string, Command> = {
+  token: tokenCommand,
   serve: {
     options: { config: { type: 'string' } },
     async run(values) {
@@ -178,6 +180,38 @@ export const commands: Record<string, Command> = {
       if (result.fingerprint !== undefined) process.stdout.write(`router certificate SHA-256: ${result.fingerprint}\n`)
       process.stdout.write(result.ok ? 'all checks passed\n' : 'validation failed\n')
       return result.ok ? 0 : 1
+    },
+  },
+
+  audit: {
+    options: { ...clientOptions, knoc: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, limit: { type: 'string' } },
+    async run(values) {
+      const query = new URLSearchParams()
+      for (const name of ['knoc', 'since', 'until', 'limit'] as const) {
+        if (typeof values[name] === 'string') query.set(name, values[name] as string)
+      }
+      const { records } = (await callApi(client(values), 'GET', `/v1/audit${query.size > 0 ? `?${query}` : ''}`)) as {
+        records: Array<{ at: string; action: string; actor: string | null; knoc: string | null; address: string | null; clientAddress: string | null; detail: unknown }>
+      }
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(records)}\n`)
+        return 0
+      }
+      for (const record of records) {
+        const parts = [record.at, record.action, record.knoc ?? '-', record.address ?? record.clientAddress ?? '-', record.actor ?? '-']
+        process.stdout.write(`${parts.join('  ')}${record.detail ? `  ${JSON.stringify(record.detail)}` : ''}\n`)
+      }
+      return 0
+    },
+  },
+
+  'routeros-script': {
+    options: clientOptions,
+    async run(values, positionals) {
+      const [knoc] = expectPositionals(positionals, ['KNOC'], 'knocklist routeros-script KNOC')
+      const script = await callApiText(client(values), `/v1/knocs/${encodeURIComponent(knoc!)}/routeros/setup.rsc`)
+      process.stdout.write(script)
+      return 0
     },
   },
 }

@@ -16,6 +16,8 @@ Commands:
            [--insecure] [--ca FILE] [--fingerprint SHA256]
                                                check a RouterOS connection
   routeros-script KNOC                         print the RouterOS setup script
+  audit [--knoc KNOC] [--since TIME] [--until TIME] [--limit N]
+                                               read the audit trail, newest first
   check-config [--config FILE]                 validate a config file
 
 Client commands reach the server at --server URL or KNOCKLIST_URL

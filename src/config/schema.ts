@@ -14,6 +14,8 @@ export const defaults = {
   pollInterval: '1m',
   // How often every router of an active or passive-plus knoc is read back and repaired.
   reconcileInterval: '5m',
+  // How long audit records are kept before background pruning deletes them.
+  auditRetention: '90d',
   // Upper bound of a request body in bytes; grants and knoc definitions are small.
   bodyLimitBytes: 64 * 1024,
 } as const
@@ -114,8 +116,11 @@ export const knocSchema = z
         password: z.string().min(8, { message: 'must be at least 8 characters' }).optional(),
         allowFrom: z.array(cidr).default([]),
         pollInterval: duration.default(parseDuration(defaults.pollInterval)),
+        // Whether the RouterOS importer checks knocklist's HTTPS certificate
+        // (check-certificate=yes-without-crl). Turn off only for a test setup.
+        checkCertificate: z.boolean().default(true),
       })
-      .default({ username: defaults.feedUsername, allowFrom: [], pollInterval: parseDuration(defaults.pollInterval) }),
+      .default({ username: defaults.feedUsername, allowFrom: [], pollInterval: parseDuration(defaults.pollInterval), checkCertificate: true }),
     routers: z.array(routerSchema).default([]),
   })
   .superRefine((knoc, context) => {
@@ -151,13 +156,39 @@ export const configSchema = z
     dataDir: z.string().min(1).default(defaults.dataDir),
     adminTokens: z
       .array(
-        z.strictObject({
-          name: printable('adminTokens[].name', 64),
-          token: z.string().min(16, { message: 'must be at least 16 characters; generate one with: openssl rand -hex 32' }),
-        }),
+        z
+          .strictObject({
+            name: printable('adminTokens[].name', 64),
+            token: z.string().min(16, { message: 'must be at least 16 characters; generate one with: openssl rand -hex 32' }).optional(),
+            // The SHA-256 of the token, so the config file need not contain the token itself.
+            tokenHash: z
+              .string()
+              .regex(/^sha256:[0-9a-fA-F]{64}$/, { message: 'must be "sha256:" and 64 hex digits; compute it with: printf %s "$TOKEN" | sha256sum' })
+              .transform((value) => value.toLowerCase())
+              .optional(),
+          })
+          .refine((entry) => (entry.token === undefined) !== (entry.tokenHash === undefined), {
+            message: 'give exactly one of token and tokenHash',
+          }),
       )
       .default([]),
     reconcileInterval: duration.default(parseDuration(defaults.reconcileInterval)),
+    audit: z
+      .strictObject({
+        retention: duration.default(parseDuration(defaults.auditRetention)),
+        // Also write each record as a structured log line, for a SIEM.
+        log: z.boolean().default(false),
+      })
+      .default({ retention: parseDuration(defaults.auditRetention), log: false }),
+    metrics: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        // Serve /metrics on its own address instead of the main listener.
+        listen: z.strictObject({ host: z.string().min(1), port: z.int().min(0).max(65535) }).optional(),
+        // Require "Authorization: Bearer <token>" on /metrics.
+        token: z.string().min(16, { message: 'must be at least 16 characters; generate one with: openssl rand -hex 32' }).optional(),
+      })
+      .default({ enabled: true }),
     knocs: z.array(knocSchema).optional(),
   })
   .superRefine((config, context) => {

@@ -15,8 +15,11 @@ export interface CachedFeed {
 // makes a new key; the old ones age out of the LRU.
 export class FeedCache {
   readonly #cache: LRUCache<string, CachedFeed>
+  readonly #onRender: ((knoc: string, format: string, seconds: number) => void) | undefined
 
-  constructor(options: { maxBytes: number }) {
+  // onRender receives the time of each render, for the render-time metric.
+  constructor(options: { maxBytes: number; onRender?: (knoc: string, format: string, seconds: number) => void }) {
+    this.#onRender = options.onRender
     this.#cache = new LRUCache<string, CachedFeed>({
       maxSize: options.maxBytes,
       sizeCalculation: (feed) => Math.max(1, feed.body.length + 128),
@@ -27,7 +30,9 @@ export class FeedCache {
     const key = `${knoc}\u0000${version}\u0000${formatName}\u0000${family ?? ''}`
     let feed = this.#cache.get(key)
     if (feed === undefined) {
+      const started = process.hrtime.bigint()
       const body = Buffer.from(format.render(snapshotOf(), family), 'utf8')
+      this.#onRender?.(knoc, formatName, Number(process.hrtime.bigint() - started) / 1e9)
       // The ETag hashes the body, so it stays valid across restarts and
       // across versions that render the same bytes.
       const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { KnocklistError } from '../errors.js'
 import type { AdminTokens } from '../secrets.js'
+import type { AuthFailureLimiter } from './auth-failures.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -9,9 +10,11 @@ declare module 'fastify' {
   }
 }
 
-// Checks `Authorization: Bearer <token>` against the admin tokens.
-export function adminAuthHook(tokens: AdminTokens) {
+// Checks `Authorization: Bearer <token>` against the admin tokens. A client
+// with too many recent failures gets 429 before its token is looked at.
+export function adminAuthHook(tokens: AdminTokens, failures: AuthFailureLimiter) {
   return async function authenticateAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    failures.rejectIfLimited(request, reply)
     const header = request.headers.authorization
     const match = header === undefined ? undefined : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)
     if (match === undefined || match === null) {
@@ -21,7 +24,7 @@ export function adminAuthHook(tokens: AdminTokens) {
     const name = tokens.verify(match[1]!)
     if (name === undefined) {
       reply.header('WWW-Authenticate', 'Bearer realm="knocklist", error="invalid_token"')
-      request.log.warn({ clientAddress: request.ip }, 'admin authentication failed')
+      failures.recordFailure(request, { route: 'admin' })
       throw new KnocklistError('KNL_AUTH_INVALID', 'the admin token is invalid; check KNOCKLIST_TOKEN or the admin-token file')
     }
     request.actor = name

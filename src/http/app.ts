@@ -1,12 +1,21 @@
+import swagger from '@fastify/swagger'
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { adminAuthHook } from './admin-auth.js'
+import { authFailureLimiter } from './auth-failures.js'
 import type { AppContext } from './context.js'
 import { registerErrorHandlers } from './errors.js'
+import { handleClientError, registerRequestLimits } from './request-limits.js'
+import { observeFeedRequests } from './feed-observer.js'
+import { auditRoutes } from './routes/audit.js'
+import { metricsRoutes } from './routes/metrics.js'
+import { routerOsRoutes } from './routes/routeros.js'
 import { feedRoutes } from './routes/feeds.js'
 import { grantRoutes } from './routes/grants.js'
 import { healthRoutes } from './routes/health.js'
 import { knocRoutes } from './routes/knocs.js'
 import { uiRoutes } from './routes/ui.js'
+import { version } from '../version.js'
 
 // Paths redacted from every log line, so a secret in a header or a logged
 // object never reaches the log.
@@ -19,6 +28,18 @@ export const redactedLogPaths = [
   '*.feedPassword',
   '*.adminToken',
 ]
+
+export interface RegisteredRoute {
+  method: string
+  url: string
+  hidden: boolean
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    registeredRoutes: readonly RegisteredRoute[]
+  }
+}
 
 export interface BuildAppOptions {
   // A pino logger; without one the app does not log.
@@ -33,20 +54,52 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     trustProxy: context.config.server.trustProxy as boolean | string[],
     bodyLimit: context.config.server.bodyLimit,
-    // Long URLs and headers are rejected by Node before routing.
+    // Headers over Node's maxHeaderSize get 431 from handleClientError; long
+    // URLs get 414 from registerRequestLimits.
     routerOptions: { maxParamLength: 200 },
+    clientErrorHandler: handleClientError,
     return503OnClosing: true,
     ...(options.https ? { https: options.https } : {}),
   } as FastifyServerOptions)
 
+  // Every route, as registered, so a test can check each one is documented.
+  const routes: RegisteredRoute[] = []
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    for (const method of methods) routes.push({ method, url: route.url, hidden: (route.schema as { hide?: boolean } | undefined)?.hide === true })
+  })
+  app.decorate('registeredRoutes', routes)
+
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
   registerErrorHandlers(app)
+  // The OpenAPI description is generated from the routes' own zod schemas,
+  // so it cannot drift from what the routes accept.
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'knocklist', description: 'Time-limited access grants turned into firewall address lists.', version },
+      components: {
+        securitySchemes: {
+          adminToken: { type: 'http', scheme: 'bearer', description: 'An admin token' },
+          feedCredentials: { type: 'http', scheme: 'basic', description: "The knoc's feed username and password" },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  })
+  app.get('/v1/openapi.json', { schema: { summary: 'This API description in OpenAPI 3', tags: ['meta'] } }, async () => app.swagger())
+  registerRequestLimits(app)
+  observeFeedRequests(app, context)
+  if (context.config.metrics.enabled && context.config.metrics.listen === undefined) await app.register(metricsRoutes, context)
   await app.register(healthRoutes, context)
   await app.register(feedRoutes, context)
   await app.register(uiRoutes, context)
   await app.register(async (admin) => {
-    admin.addHook('onRequest', adminAuthHook(context.adminTokens))
+    admin.addHook('onRequest', adminAuthHook(context.adminTokens, authFailureLimiter(context)))
     await admin.register(grantRoutes, context)
     await admin.register(knocRoutes, context)
+    await admin.register(auditRoutes, context)
+    await admin.register(routerOsRoutes, context)
   })
   return app
 }

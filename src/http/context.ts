@@ -1,8 +1,10 @@
+import type { AuditLog } from '../audit/audit-log.js'
 import type { Clock } from '../clock.js'
 import type { Config } from '../config/schema.js'
 import type { FeedCache } from '../feeds/cache.js'
 import type { GrantService } from '../grants/service.js'
 import type { KnocRegistry } from '../knocs/registry.js'
+import type { Metrics } from '../metrics.js'
 import type { RouterManager } from '../routeros/push/manager.js'
 import type { RouterClientOptions } from '../routeros/rest/index.js'
 import type { AdminTokens } from '../secrets.js'
@@ -15,6 +17,8 @@ export interface AppContext {
   knocs: KnocRegistry
   grants: GrantService
   feedCache: FeedCache
+  audit: AuditLog
+  metrics: Metrics
   adminTokens: AdminTokens
   // Pushes grants of active knocs to their routers.
   routers: RouterManager

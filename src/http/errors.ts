@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import { errorCatalogue, KnocklistError, type KnocklistErrorCode } from '../errors.js'
 
 const reasonPhrases: Record<number, string> = {
@@ -6,10 +7,13 @@ const reasonPhrases: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 }
@@ -19,8 +23,31 @@ export function errorBody(code: KnocklistErrorCode, message: string) {
   return { statusCode, code, error: reasonPhrases[statusCode] ?? 'Error', message }
 }
 
+// Turns a failed route-schema validation into a coded error naming the
+// field: unknown fields get their own code, so clients can tell a typo from a
+// bad value.
+function fromValidationError(error: FastifyError): KnocklistError | undefined {
+  if (!hasZodFastifySchemaValidationErrors(error)) return undefined
+  const [first] = error.validation
+  if (first === undefined) return undefined
+  if (first.keyword === 'unrecognized_keys') {
+    const keys = (first.params as { keys?: string[] }).keys ?? []
+    return new KnocklistError('KNL_REQUEST_UNKNOWN_FIELD', `unknown field${keys.length > 1 ? 's' : ''} ${keys.map((key) => JSON.stringify(key)).join(', ')}; remove ${keys.length > 1 ? 'them' : 'it'}`)
+  }
+  const where = first.instancePath.slice(1).replaceAll('/', '.')
+  const location = error.validationContext === 'body' ? 'body' : (error.validationContext ?? 'request')
+  if (first.keyword === 'invalid_type' && where === '') {
+    return new KnocklistError('KNL_REQUEST_INVALID', `the request ${location} must be a JSON object`)
+  }
+  // The schemas' own messages name the field; a generic message gets the path.
+  const message = first.message.includes(where) || where === '' ? first.message : `${location}.${where}: ${first.message}`
+  return new KnocklistError('KNL_REQUEST_INVALID', message)
+}
+
 // Maps Fastify's own request errors onto the catalogue.
 function fromFastifyError(error: FastifyError): KnocklistError | undefined {
+  const validation = fromValidationError(error)
+  if (validation !== undefined) return validation
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new KnocklistError('KNL_REQUEST_TOO_LARGE', `the request body is larger than the limit of ${error.message.match(/\d+/)?.[0] ?? 'the server'} bytes; send a smaller body`)

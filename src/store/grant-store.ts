@@ -69,12 +69,17 @@ export class GrantStore {
     this.#selectById = db.prepare('SELECT * FROM grants WHERE id = ? AND ended_at IS NULL')
   }
 
-  // Stores a grant; returns the knoc's new version.
-  insert(grant: GrantRecord): number {
+  // Stores several grants in one transaction, so they share one fsync;
+  // returns each knoc's version after the last of its grants.
+  insertMany(grants: readonly GrantRecord[]): Map<string, number> {
     return runWrite(() =>
       this.#db.transaction(() => {
-        this.#insert.run(grant)
-        return this.#bump(grant.knoc, grant.createdAt)
+        const versions = new Map<string, number>()
+        for (const grant of grants) {
+          this.#insert.run(grant)
+          versions.set(grant.knoc, this.#bump(grant.knoc, grant.createdAt))
+        }
+        return versions
       })(),
     )
   }

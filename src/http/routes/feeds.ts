@@ -1,12 +1,19 @@
 import basicAuth from '@fastify/basic-auth'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { KnocklistError } from '../../errors.js'
+import { createHash } from 'node:crypto'
 import { feedFormats } from '../../feeds/formats.js'
+import { pageCount, renderDataPage, renderVersionReply } from '../../routeros/script/pages.js'
+import { renderImportRsc } from '../../routeros/script/rsc.js'
+import type { FeedSnapshot } from '../../routeros/script/snapshot.js'
 import type { AddressFamily } from '../../grants/address.js'
 import type { Knoc } from '../../knocs/registry.js'
 import { secretsEqual } from '../../secrets.js'
 import { isClientAllowed } from '../allow-from.js'
+import { authFailureLimiter } from '../auth-failures.js'
 import type { AppContext } from '../context.js'
+import { z } from 'zod'
+import { feedParams, feedQuery, knocParams } from '../schemas.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -48,9 +55,24 @@ export function sendFeed(request: FastifyRequest, reply: FastifyReply, feed: { b
   return reply.header('Content-Type', feed.contentType).header('Content-Length', feed.body.length).send(feed.body)
 }
 
+const rscContentType = 'text/plain; charset=utf-8'
+
+// A reply rendered per request, because it states remaining timeouts that
+// change every second; its ETag hashes the body.
+function uncachedFeed(text: string) {
+  const body = Buffer.from(text, 'utf8')
+  return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`, contentType: rscContentType }
+}
+
+function routerOsSnapshot(context: AppContext, knocName: string): FeedSnapshot {
+  const snapshot = context.grants.snapshot(knocName)
+  return { knoc: knocName, version: snapshot.version, entries: snapshot.entries }
+}
+
 // Feed routes: HTTP Basic auth with the knoc's feed credentials, after the
 // allowFrom check, so a client outside allowFrom gets 403 whatever it sends.
 export async function feedRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
+  const failures = authFailureLimiter(context)
   await app.register(basicAuth, {
     authenticate: { realm: 'knocklist feeds' },
     validate: async (username, password, request) => {
@@ -61,7 +83,8 @@ export async function feedRoutes(app: FastifyInstance, context: AppContext): Pro
       const userMatches = secretsEqual(username, knoc.feed.username)
       const passwordMatches = secretsEqual(password, expectedPassword)
       if (!userMatches || !passwordMatches) {
-        request.log.warn({ knoc: knoc.name, clientAddress: request.ip, feedUser: username.slice(0, 64) }, 'feed authentication failed')
+        // The username is not logged: a client that mixed up the fields sends the password in it.
+        failures.recordFailure(request, { route: 'feed', knoc: knoc.name, usernameMatches: userMatches })
         throw new KnocklistError('KNL_AUTH_INVALID', `the feed credentials for knoc ${JSON.stringify(knoc.name)} are invalid; check the feed username and password`)
       }
     },
@@ -78,30 +101,86 @@ export async function feedRoutes(app: FastifyInstance, context: AppContext): Pro
     request.feedKnoc = knoc
   }
 
-  // The missing-credentials error of @fastify/basic-auth becomes KNL_AUTH_MISSING.
+  // A client with too many recent failures gets 429 before its credentials
+  // are looked at. Missing credentials, or another scheme than Basic, are
+  // KNL_AUTH_MISSING rather than the generic error of @fastify/basic-auth.
   const authenticateFeed = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.headers.authorization === undefined) {
+    failures.rejectIfLimited(request, reply)
+    if (request.headers.authorization === undefined || !/^Basic[ \t]/i.test(request.headers.authorization)) {
       reply.header('WWW-Authenticate', 'Basic realm="knocklist feeds"')
       throw new KnocklistError('KNL_AUTH_MISSING', `feed ${request.url.split('?')[0]} needs HTTP Basic auth with the knoc's feed username and password`)
     }
     await new Promise<void>((resolve, reject) => {
-      app.basicAuth(request, reply, (error?: Error) => (error ? reject(error) : resolve()))
+      app.basicAuth(request, reply, (error?: Error) => {
+        if (error === undefined) resolve()
+        // A header that is not base64 of "username:password" has no usable credentials.
+        else if ((error as { code?: string }).code === 'FST_BASIC_AUTH_MISSING_OR_BAD_AUTHORIZATION_HEADER') {
+          reject(new KnocklistError('KNL_AUTH_MISSING', 'the Authorization header is not valid HTTP Basic credentials: send "Basic " and the base64 of "username:password"'))
+        } else reject(error)
+      })
     })
   }
 
   app.get<{ Params: { file: string }; Querystring: { family?: string } }>(
     '/v1/feeds/:file',
-    { onRequest: [resolveFeedKnoc, authenticateFeed] },
+    {
+      onRequest: [resolveFeedKnoc, authenticateFeed],
+      schema: {
+        summary: "A knoc's addresses as a plain-text list (.txt), JSON (.json) or a RouterOS script for /import (.rsc)",
+        tags: ['feeds'],
+        security: [{ feedCredentials: [] }],
+        params: feedParams,
+        querystring: feedQuery,
+      },
+    },
     async (request, reply) => {
       const { knocName, extension } = splitFeedFile(request.params.file)
+      if (extension === 'rsc') {
+        const knoc = request.feedKnoc!
+        return sendFeed(request, reply, uncachedFeed(renderImportRsc(routerOsSnapshot(context, knocName), { addressList: knoc.addressList, nowMs: context.clock.now() })))
+      }
       const format = feedFormats[extension]
       if (format === undefined || !Object.hasOwn(feedFormats, extension)) {
-        throw new KnocklistError('KNL_FEED_FORMAT_UNKNOWN', `unknown feed format ${JSON.stringify(extension)}: use .txt or .json`)
+        throw new KnocklistError('KNL_FEED_FORMAT_UNKNOWN', `unknown feed format ${JSON.stringify(extension)}: use .txt, .json or .rsc`)
       }
       const family = parseFamily(request.query.family)
       const { version } = context.grants.snapshot(knocName)
       const feed = context.feedCache.get(() => context.grants.snapshot(knocName), knocName, version, extension, format, family)
       return sendFeed(request, reply, feed)
+    },
+  )
+
+  // The RouterOS importer first reads the version reply and stops when it
+  // has that version already; only then does it read the pages.
+  app.get<{ Params: { knoc: string } }>(
+    '/v1/feeds/:knoc/routeros/version',
+    {
+      onRequest: [resolveFeedKnoc, authenticateFeed],
+      schema: { summary: 'The RouterOS importer: the current snapshot version and page count', tags: ['feeds'], security: [{ feedCredentials: [] }], params: knocParams },
+    },
+    async (request, reply) => sendFeed(request, reply, uncachedFeed(renderVersionReply(routerOsSnapshot(context, request.params.knoc)))),
+  )
+
+  app.get<{ Params: { knoc: string; page: string } }>(
+    '/v1/feeds/:knoc/routeros/pages/:page',
+    {
+      onRequest: [resolveFeedKnoc, authenticateFeed],
+      schema: {
+        summary: 'The RouterOS importer: one data page of the current snapshot, under 60,000 bytes',
+        tags: ['feeds'],
+        security: [{ feedCredentials: [] }],
+        params: knocParams.extend({ page: z.string().describe('Page number, from 1') }),
+        querystring: z.object({ version: z.string().optional().describe('The snapshot version the importer expects; each page states its own') }),
+      },
+    },
+    async (request, reply) => {
+      const snapshot = routerOsSnapshot(context, request.params.knoc)
+      const page = /^[1-9]\d{0,5}$/.test(request.params.page) ? Number(request.params.page) : undefined
+      const text = page === undefined ? undefined : renderDataPage(snapshot, page, context.clock.now())
+      if (text === undefined) {
+        throw new KnocklistError('KNL_FEED_PAGE_NOT_FOUND', `page ${JSON.stringify(request.params.page)} does not exist; the current snapshot has pages 1 to ${pageCount(snapshot)}`)
+      }
+      return sendFeed(request, reply, uncachedFeed(text))
     },
   )
 }

@@ -4,6 +4,7 @@ import type { Knoc } from '../../knocs/registry.js'
 import { routerConnection } from '../../routeros/push/manager.js'
 import { validateRouter } from '../../routeros/validate.js'
 import type { AppContext } from '../context.js'
+import { knocParams } from '../schemas.js'
 
 // A knoc as the admin API shows it: every setting except secrets.
 export function describeKnoc(knoc: Knoc, context: AppContext) {
@@ -38,25 +39,32 @@ export function describeKnoc(knoc: Knoc, context: AppContext) {
 }
 
 export async function knocRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
-  app.get('/v1/knocs', async () => ({ knocs: context.knocs.all().map((knoc) => describeKnoc(knoc, context)) }))
+  app.get('/v1/knocs', { schema: { summary: 'List knocs with their routers and sync status', tags: ['knocs'] } }, async () => ({ knocs: context.knocs.all().map((knoc) => describeKnoc(knoc, context)) }))
 
-  app.get<{ Params: { knoc: string } }>('/v1/knocs/:knoc', async (request) => describeKnoc(context.knocs.require(request.params.knoc), context))
+  app.get<{ Params: { knoc: string } }>('/v1/knocs/:knoc', { schema: { summary: 'Show one knoc with its routers and sync status', tags: ['knocs'], params: knocParams } }, async (request) => describeKnoc(context.knocs.require(request.params.knoc), context))
 
-  app.put<{ Params: { knoc: string } }>('/v1/knocs/:knoc', async (request, reply) => {
+  app.put<{ Params: { knoc: string } }>('/v1/knocs/:knoc', {
+    schema: {
+      summary: 'Create or replace a knoc kept in the store (the same fields as a knoc in the config file)',
+      tags: ['knocs'],
+      params: knocParams,
+    },
+  }, async (request, reply) => {
     const { knoc, created } = context.knocs.put(request.params.knoc, request.body)
     context.grants.touch(knoc.name)
     request.log.info({ knoc: knoc.name, mode: knoc.mode, created, actor: request.actor }, created ? 'knoc created' : 'knoc updated')
+    context.audit.record({ action: created ? 'knoc.created' : 'knoc.updated', actor: request.actor ?? null, knoc: knoc.name, clientAddress: request.ip, detail: { mode: knoc.mode } })
     return reply.code(created ? 201 : 200).send(describeKnoc(knoc, context))
   })
 
-  app.post<{ Params: { knoc: string } }>('/v1/knocs/:knoc/sync', async (request) => {
+  app.post<{ Params: { knoc: string } }>('/v1/knocs/:knoc/sync', { schema: { summary: 'Reconcile every router of the knoc now', tags: ['routers'], params: knocParams } }, async (request) => {
     const knoc = context.knocs.require(request.params.knoc)
     const routers = await context.routers.sync(knoc.name)
     request.log.info({ knoc: knoc.name, routers: routers.map((router) => ({ name: router.name, ok: router.ok, code: router.code })) }, 'sync requested')
     return { knoc: knoc.name, routers }
   })
 
-  app.post<{ Params: { knoc: string } }>('/v1/knocs/:knoc/validate', async (request) => {
+  app.post<{ Params: { knoc: string } }>('/v1/knocs/:knoc/validate', { schema: { summary: 'Check the connection to every router of the knoc', tags: ['routers'], params: knocParams } }, async (request) => {
     const knoc = context.knocs.require(request.params.knoc)
     const routers = await Promise.all(
       knoc.routers.map(async (router) => {
@@ -74,10 +82,11 @@ export async function knocRoutes(app: FastifyInstance, context: AppContext): Pro
     return { routers }
   })
 
-  app.delete<{ Params: { knoc: string } }>('/v1/knocs/:knoc', async (request, reply) => {
+  app.delete<{ Params: { knoc: string } }>('/v1/knocs/:knoc', { schema: { summary: 'Delete a stored knoc and end its grants', tags: ['knocs'], params: knocParams } }, async (request, reply) => {
     const knoc = context.knocs.remove(request.params.knoc)
     const endedGrants = context.grants.endAll(knoc.name)
     request.log.info({ knoc: knoc.name, endedGrants, actor: request.actor }, 'knoc deleted')
+    context.audit.record({ action: 'knoc.deleted', actor: request.actor ?? null, knoc: knoc.name, clientAddress: request.ip, detail: { endedGrants } })
     return reply.code(204).send()
   })
 }

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import type { Logger } from 'pino'
 import type { Clock } from '../../clock.js'
@@ -6,6 +7,8 @@ import type { GrantService } from '../../grants/service.js'
 import type { Knoc, KnocRegistry } from '../../knocs/registry.js'
 import type { RouterError } from '../errors.js'
 import { RouterClient, type RouterClientOptions, type RouterConnection } from '../rest/index.js'
+import { routerOsScriptNames } from '../script/importer.js'
+import { RouterNudger } from './nudger.js'
 import { RouterSync, type ReconcileResult, type RouterStatus } from './router-sync.js'
 
 export interface RouterManagerOptions {
@@ -17,6 +20,21 @@ export interface RouterManagerOptions {
   heartbeatIntervalMs?: number
   clientOptions?: RouterClientOptions
   retry?: { baseMs: number; maxMs: number }
+  // How long a passive-plus knoc waits after the last change of a burst before
+  // it asks its routers to run the importer (default 1 s, 5 s at most).
+  nudgeDebounceMs?: number
+}
+
+// Router events with the knoc and router they belong to, for metrics.
+export interface RouterManagerEvents {
+  pushed: [labels: RouterLabels, event: { action: 'add' | 'update' | 'remove' | 'nudge'; latencyMs: number | undefined }]
+  failed: [labels: RouterLabels, error: RouterError]
+  reconciled: [labels: RouterLabels, result: ReconcileResult & { reason: string }]
+}
+
+export interface RouterLabels {
+  knoc: string
+  router: string
 }
 
 export type SyncReport = Array<{ name: string; ok: boolean; result?: ReconcileResult; code?: number; message?: string; docs?: string }>
@@ -38,15 +56,17 @@ export function routerConnection(router: RouterDefinition): RouterConnection {
 
 // Runs a RouterSync for every router of every active knoc and feeds it the
 // grant changes of its knoc.
-export class RouterManager {
+export class RouterManager extends EventEmitter<RouterManagerEvents> {
   readonly #options: RouterManagerOptions
   readonly #syncs = new Map<string, RouterSync[]>()
+  readonly #nudgers = new Map<string, RouterNudger[]>()
   // The last error code logged per router, so a router that stays down logs
   // once per new code instead of once per retry.
   readonly #lastLoggedCode = new Map<RouterSync, number>()
   readonly #retiring = new Set<Promise<void>>()
 
   constructor(options: RouterManagerOptions) {
+    super()
     this.#options = options
   }
 
@@ -56,6 +76,7 @@ export class RouterManager {
 
     grants.on('change', (change) => {
       for (const sync of this.#syncs.get(change.knoc) ?? []) sync.enqueue(change.address, change.after)
+      for (const nudger of this.#nudgers.get(change.knoc) ?? []) nudger.poke()
     })
     knocs.on('changed', (knoc) => {
       this.#retire(knoc.name, false)
@@ -64,8 +85,13 @@ export class RouterManager {
     knocs.on('removed', (knoc) => this.#retire(knoc.name, true))
   }
 
+  // Knoc names that have routers being kept in step.
+  knocNames(): string[] {
+    return [...this.#syncs.keys(), ...this.#nudgers.keys()]
+  }
+
   status(knocName: string): RouterStatus[] {
-    return (this.#syncs.get(knocName) ?? []).map((sync) => sync.status())
+    return [...(this.#syncs.get(knocName) ?? []), ...(this.#nudgers.get(knocName) ?? [])].map((worker) => worker.status())
   }
 
   // Reconciles every router of a knoc now and reports what changed.
@@ -92,11 +118,17 @@ export class RouterManager {
     const left = all.filter((_sync, index) => !drained[index]).map((sync) => sync.name)
     if (left.length > 0) this.#options.logger?.warn({ routers: left }, 'router queues not drained at shutdown; the next start reconciles them')
     await Promise.all(all.map((sync) => sync.close()))
+    await Promise.all([...this.#nudgers.values()].flat().map((nudger) => nudger.close()))
     await Promise.all(this.#retiring)
     this.#syncs.clear()
+    this.#nudgers.clear()
   }
 
   #startKnoc(knoc: Knoc): void {
+    if (knoc.mode === 'passive-plus') {
+      this.#startNudgers(knoc)
+      return
+    }
     if (knoc.mode !== 'active') return
     const { clock, grants, logger } = this.#options
     const syncs = knoc.routers.map((router) => {
@@ -111,7 +143,9 @@ export class RouterManager {
         ...(this.#options.retry === undefined ? {} : { retry: this.#options.retry }),
       })
       const context = { knoc: knoc.name, router: router.name, list: knoc.addressList }
+      const labels: RouterLabels = { knoc: knoc.name, router: router.name }
       sync.on('failed', (error) => {
+        this.emit('failed', labels, error)
         if (this.#lastLoggedCode.get(sync) === error.code) return
         this.#lastLoggedCode.set(sync, error.code)
         logger?.warn({ ...context, code: error.code, err: error, docs: error.docs }, 'router request failed, retrying')
@@ -121,14 +155,44 @@ export class RouterManager {
         logger?.info(context, 'router reachable again')
       })
       sync.on('reconciled', (result) => {
+        this.emit('reconciled', labels, result)
         const level = result.added + result.updated + result.removed > 0 ? 'info' : 'debug'
         logger?.[level]({ ...context, ...result }, 'address-list synced')
       })
-      sync.on('pushed', (event) => logger?.debug({ ...context, ...event }, 'address-list entry pushed'))
+      sync.on('pushed', (event) => {
+        this.emit('pushed', labels, { action: event.action, latencyMs: event.latencyMs })
+        logger?.debug({ ...context, ...event }, 'address-list entry pushed')
+      })
       sync.start()
       return sync
     })
     this.#syncs.set(knoc.name, syncs)
+  }
+
+  #startNudgers(knoc: Knoc): void {
+    const { clock, logger } = this.#options
+    const debounceMs = this.#options.nudgeDebounceMs ?? 1000
+    const nudgers = knoc.routers.map((router) => {
+      const nudger = new RouterNudger(router.name, {
+        client: new RouterClient(routerConnection(router), this.#options.clientOptions),
+        clock,
+        script: routerOsScriptNames(knoc.name).script,
+        debounceMs,
+        maxWaitMs: Math.max(debounceMs, 5000),
+        ...(this.#options.retry === undefined ? {} : { retry: this.#options.retry }),
+      })
+      const labels: RouterLabels = { knoc: knoc.name, router: router.name }
+      nudger.on('nudged', (event) => {
+        this.emit('pushed', labels, { action: 'nudge', latencyMs: event.latencyMs })
+        logger?.debug({ ...labels, latencyMs: event.latencyMs }, 'router asked to run the importer')
+      })
+      nudger.on('failed', (error) => {
+        this.emit('failed', labels, error)
+        logger?.warn({ ...labels, code: error.code, err: error, docs: error.docs }, 'importer nudge failed, retrying')
+      })
+      return nudger
+    })
+    this.#nudgers.set(knoc.name, nudgers)
   }
 
   // Stops the syncs of a knoc. A deleted knoc first gets one reconcile
@@ -136,6 +200,8 @@ export class RouterManager {
   #retire(knocName: string, removeEntries: boolean): void {
     const syncs = this.#syncs.get(knocName) ?? []
     this.#syncs.delete(knocName)
+    for (const nudger of this.#nudgers.get(knocName) ?? []) void nudger.close()
+    this.#nudgers.delete(knocName)
     for (const sync of syncs) {
       const retiring = (async () => {
         if (removeEntries) await sync.removeAllManaged(30_000)

@@ -1,0 +1,125 @@
+import { EventEmitter } from 'node:events'
+import type { Clock } from '../../clock.js'
+import { isRouterError, RouterError } from '../errors.js'
+import type { RouterClient } from '../rest/index.js'
+import type { RouterStatus } from './router-sync.js'
+
+export interface RouterNudgerEvents {
+  nudged: [event: { latencyMs: number }]
+  failed: [error: RouterError]
+}
+
+export interface RouterNudgerOptions {
+  client: RouterClient
+  clock: Clock
+  // The importer's /system script name on the router.
+  script: string
+  // Quiet time after the last change before the nudge, so a burst of grants
+  // causes one importer run.
+  debounceMs: number
+  // Longest a change waits for its nudge while changes keep coming.
+  maxWaitMs: number
+  retry?: { baseMs: number; maxMs: number }
+}
+
+// Asks a passive-plus router to run its importer now, through the REST API,
+// after each burst of changes. A failed nudge is retried with backoff; the
+// router's own poll scheduler still runs whatever happens here.
+export class RouterNudger extends EventEmitter<RouterNudgerEvents> {
+  readonly name: string
+  readonly #options: RouterNudgerOptions
+  readonly #clock: Clock
+  #timer: unknown
+  #firstChangeAt: number | undefined
+  #running = false
+  #again = false
+  #failures = 0
+  #closed = false
+  readonly #status: RouterStatus
+
+  constructor(name: string, options: RouterNudgerOptions) {
+    super()
+    this.name = name
+    this.#options = options
+    this.#clock = options.clock
+    this.#status = {
+      name,
+      connected: undefined,
+      lastSuccessAt: undefined,
+      lastErrorCode: undefined,
+      lastErrorMessage: undefined,
+      lastErrorAt: undefined,
+      lastErrorDocs: undefined,
+      queueLength: 0,
+      lastReconcileAt: undefined,
+      lastReconcile: undefined,
+    }
+  }
+
+  status(): RouterStatus {
+    return { ...this.#status, queueLength: this.#firstChangeAt === undefined ? 0 : 1 }
+  }
+
+  // Notes a change; the nudge follows after debounceMs of quiet, or maxWaitMs
+  // after the first change of the burst at the latest.
+  poke(): void {
+    if (this.#closed) return
+    const now = this.#clock.now()
+    this.#firstChangeAt ??= now
+    if (this.#running) {
+      this.#again = true
+      return
+    }
+    const delay = Math.max(0, Math.min(this.#options.debounceMs, this.#firstChangeAt + this.#options.maxWaitMs - now))
+    this.#schedule(delay)
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
+    await this.#options.client.close()
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined
+      void this.#nudge()
+    }, delayMs)
+  }
+
+  async #nudge(): Promise<void> {
+    if (this.#closed || this.#firstChangeAt === undefined) return
+    const firstChangeAt = this.#firstChangeAt
+    this.#firstChangeAt = undefined
+    this.#running = true
+    try {
+      await this.#options.client.runScript(this.#options.script)
+      this.#failures = 0
+      this.#status.connected = true
+      this.#status.lastSuccessAt = new Date(this.#clock.now()).toISOString()
+      this.emit('nudged', { latencyMs: this.#clock.now() - firstChangeAt })
+    } catch (error) {
+      const routerError = isRouterError(error)
+        ? error
+        : new RouterError({ code: 208011, router: this.name, method: 'POST', path: '/rest/system/script/run', hint: (error as Error).message, cause: error })
+      this.#failures++
+      this.#status.connected = false
+      this.#status.lastErrorCode = routerError.code
+      this.#status.lastErrorMessage = routerError.message
+      this.#status.lastErrorDocs = routerError.docs
+      this.#status.lastErrorAt = new Date(this.#clock.now()).toISOString()
+      this.emit('failed', routerError)
+      // Keep the nudge owed; retry with backoff and full jitter.
+      this.#firstChangeAt ??= firstChangeAt
+      const { baseMs, maxMs } = this.#options.retry ?? { baseMs: 500, maxMs: 60_000 }
+      this.#schedule(Math.max(baseMs / 2, Math.random() * Math.min(maxMs, baseMs * 2 ** Math.min(this.#failures - 1, 20))))
+    } finally {
+      this.#running = false
+    }
+    if (this.#again && !this.#closed) {
+      this.#again = false
+      this.poke()
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import t from 'tap'
+import { buildTestApp, getText, listen } from './helpers/app.js'
+
+t.test('every route is documented', async (t) => {
+  const testApp = await buildTestApp(t)
+  const base = await listen(testApp)
+  const reply = await getText(base, '/v1/openapi.json')
+  t.equal(reply.status, 200, 'served without credentials')
+  const spec = JSON.parse(reply.text) as { openapi: string; paths: Record<string, Record<string, { summary?: string }>> }
+  t.match(spec.openapi, /^3\./, 'OpenAPI 3')
+
+  const routes = testApp.app.registeredRoutes.filter((route) => route.method !== 'HEAD' && !route.hidden)
+  t.ok(routes.length >= 15, `${routes.length} routes registered`)
+  for (const route of routes) {
+    const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')
+    const operation = spec.paths[path]?.[route.method.toLowerCase()]
+    t.ok(operation, `${route.method} ${route.url} is in the description`)
+    t.ok(operation?.summary, `${route.method} ${route.url} has a summary`)
+  }
+})
+
+t.test('grant body schema in the description', async (t) => {
+  const testApp = await buildTestApp(t)
+  const base = await listen(testApp)
+  const spec = JSON.parse((await getText(base, '/v1/openapi.json')).text)
+  const body = spec.paths['/v1/knocs/{knoc}/grants'].post.requestBody.content['application/json'].schema
+  t.same(Object.keys(body.properties).sort(), ['address', 'comment', 'ttl', 'user'], 'the grant fields')
+  t.same(body.required, ['address'], 'address is required')
+  t.equal(body.additionalProperties, false, 'unknown fields are rejected')
+})
