@@ -7,6 +7,8 @@ RUN apt-get update \
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts ./scripts
+COPY ui ./ui
 RUN npm ci --no-audit --no-fund \
  && npm prune --omit=dev
 
