@@ -3,7 +3,7 @@
 // a third stale entries no grant covers), then POST /v1/knocs/{knoc}/sync.
 // Counts the requests knocklist sends and the wall time of the sync.
 import { benchAddresses, adminToken, log, machine, median, report, round, runCount, startKnocklist } from './lib/common.js'
-import { activeKnoc, IndexedAddressListTable, startTimedEmulator, waitForStartReconcile } from './lib/router.js'
+import { activeKnoc, startTimedEmulator, waitForStartReconcile } from './lib/router.js'
 import { seedGrants } from './lib/seed.js'
 
 const runs = runCount()
@@ -14,8 +14,6 @@ const results: Array<Record<string, unknown>> = []
 for (const size of [10_000, 100_000]) {
   const router = await startTimedEmulator()
   const { emulator } = router
-  emulator.tables.ipv4 = new IndexedAddressListTable('ipv4')
-  emulator.tables.ipv6 = new IndexedAddressListTable('ipv6')
   const addresses = benchAddresses(size)
   const expiresAt = Date.now() + 20 * 3600_000
   const familyOf = (address: string) => (address.includes(':') ? 'ipv6' : 'ipv4')
