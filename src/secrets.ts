@@ -49,10 +49,20 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest()
 }
 
+// Digests of expected secrets (feed passwords, the metrics token), which are
+// few and compared on every poll; reset when it grows past any real config.
+const expectedDigests = new Map<string, Buffer>()
+
 // Compares two secrets in time that does not depend on where they differ.
 // Hashing first gives equal-length inputs, so the length is not leaked either.
 export function secretsEqual(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected))
+  let expectedDigest = expectedDigests.get(expected)
+  if (expectedDigest === undefined) {
+    if (expectedDigests.size >= 1000) expectedDigests.clear()
+    expectedDigest = digest(expected)
+    expectedDigests.set(expected, expectedDigest)
+  }
+  return timingSafeEqual(digest(given), expectedDigest)
 }
 
 // Returns the stored form of an admin token: "sha256:" and 64 hex digits.

@@ -18,6 +18,8 @@ Commands:
   routeros-script KNOC                         print the RouterOS setup script
   audit [--knoc KNOC] [--since TIME] [--until TIME] [--limit N]
                                                read the audit trail, newest first
+  token create NAME | token list | token revoke NAME [--config FILE]
+                                               manage admin tokens in the store
   check-config [--config FILE]                 validate a config file
 
 Client commands reach the server at --server URL or KNOCKLIST_URL

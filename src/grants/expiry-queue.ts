@@ -1,16 +1,16 @@
-// A min-heap of grant expiries. Entries removed by revocation stay in the
-// heap and are skipped when they surface (lazy deletion), which keeps every
-// operation O(log n) without an index into the heap.
-export class ExpiryQueue {
-  readonly #heap: Array<{ expiresAt: number; id: string }> = []
+// A min-heap of items by expiry. The owner marks ended items and skips them
+// when they surface (lazy deletion), which keeps every operation O(log n)
+// without an index into the heap.
+export class ExpiryQueue<Item extends { readonly expiresAt: number }> {
+  readonly #heap: Item[] = []
 
   get size(): number {
     return this.#heap.length
   }
 
-  push(id: string, expiresAt: number): void {
+  push(item: Item): void {
     const heap = this.#heap
-    heap.push({ expiresAt, id })
+    heap.push(item)
     let index = heap.length - 1
     while (index > 0) {
       const parent = (index - 1) >> 1
@@ -20,11 +20,11 @@ export class ExpiryQueue {
     }
   }
 
-  peek(): { expiresAt: number; id: string } | undefined {
+  peek(): Item | undefined {
     return this.#heap[0]
   }
 
-  pop(): { expiresAt: number; id: string } | undefined {
+  pop(): Item | undefined {
     const heap = this.#heap
     const top = heap[0]
     const last = heap.pop()

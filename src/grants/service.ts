@@ -34,12 +34,25 @@ export interface EntryChange {
   after: EffectiveEntry | undefined
 }
 
+// What memory keeps of an active grant: enough for feeds, routers and
+// expiry. Comments and creation details stay in the store, which lists them.
+export interface ActiveGrant {
+  readonly id: string
+  readonly knoc: string
+  readonly address: string
+  readonly family: AddressFamily
+  readonly user: string | null
+  readonly expiresAt: number
+  // Set when the grant ends, so its stale place in the expiry heap is skipped.
+  ended: boolean
+}
+
 export interface GrantServiceEvents {
   change: [change: EntryChange]
   // extended: the grant moved the expiry of an address that was already listed.
   granted: [grant: GrantRecord, extended: boolean]
   // actor: who revoked the grant; null when it expired or its knoc was deleted.
-  ended: [grant: GrantRecord, reason: EndReason, actor: string | null]
+  ended: [grant: ActiveGrant, reason: EndReason, actor: string | null]
   error: [error: unknown]
 }
 
@@ -57,21 +70,25 @@ const maxTimerDelayMs = 2 ** 31 - 1
 interface KnocState {
   version: number
   changedAt: number
-  // Active grants by address, then by grant id.
-  grantsByAddress: Map<string, Map<string, GrantRecord>>
+  // Active grants by address. Most addresses have one grant, and a short
+  // array costs far less memory than a Map per address.
+  grantsByAddress: Map<string, ActiveGrant[]>
+  grantCount: number
   entries: Map<string, EffectiveEntry>
   sortedEntries: EffectiveEntry[] | undefined
 }
 
-function effectiveEntry(grants: Map<string, GrantRecord>): EffectiveEntry | undefined {
-  let latest: GrantRecord | undefined
+const noUsers: readonly string[] = Object.freeze([])
+
+function effectiveEntry(grants: readonly ActiveGrant[]): EffectiveEntry | undefined {
+  let latest: ActiveGrant | undefined
   const users = new Set<string>()
-  for (const grant of grants.values()) {
+  for (const grant of grants) {
     if (latest === undefined || grant.expiresAt > latest.expiresAt) latest = grant
     if (grant.user) users.add(grant.user)
   }
   if (latest === undefined) return undefined
-  return { address: latest.address, family: latest.family, expiresAt: latest.expiresAt, users: [...users].sort() }
+  return { address: latest.address, family: latest.family, expiresAt: latest.expiresAt, users: users.size === 0 ? noUsers : [...users].sort() }
 }
 
 function sameEntry(a: EffectiveEntry | undefined, b: EffectiveEntry | undefined): boolean {
@@ -86,8 +103,7 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
   readonly #knocs: KnocRegistry
   readonly #clock: Clock
   readonly #states = new Map<string, KnocState>()
-  readonly #grants = new Map<string, GrantRecord>()
-  readonly #expiries = new ExpiryQueue()
+  readonly #expiries = new ExpiryQueue<ActiveGrant>()
   #pendingInserts: Array<{ grant: GrantRecord; resolve: (grant: GrantRecord) => void; reject: (error: unknown) => void }> = []
   #timer: unknown
   #timerAt = Infinity
@@ -104,12 +120,14 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
   // and those of knocs that no longer exist, then arms the expiry timer.
   start(): void {
     const now = this.#clock.now()
-    const byKnoc = new Map<string, { expired: GrantRecord[]; orphaned: GrantRecord[] }>()
-    for (const grant of this.#store.active()) {
-      const knocExists = this.#knocs.get(grant.knoc) !== undefined
-      if (grant.expiresAt <= now || !knocExists) {
+    const byKnoc = new Map<string, { expired: ActiveGrant[]; orphaned: ActiveGrant[] }>()
+    // Rows are read one at a time, so start-up never holds every row at once.
+    for (const row of this.#store.iterateActive()) {
+      const knoc = this.#knocs.get(row.knoc)
+      const grant = this.#activeGrant(row, knoc?.name ?? row.knoc)
+      if (grant.expiresAt <= now || knoc === undefined) {
         const pending = byKnoc.get(grant.knoc) ?? { expired: [], orphaned: [] }
-        ;(knocExists ? pending.expired : pending.orphaned).push(grant)
+        ;(knoc !== undefined ? pending.expired : pending.orphaned).push(grant)
         byKnoc.set(grant.knoc, pending)
         continue
       }
@@ -203,7 +221,7 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
       const before = state.entries.get(grant.address)
       state.version = versions.get(grant.knoc)!
       state.changedAt = grant.createdAt
-      this.#add(grant)
+      this.#add(this.#activeGrant(grant, grant.knoc))
       this.emit('granted', grant, before !== undefined && grant.expiresAt > before.expiresAt)
       this.#emitChange(grant.knoc, grant.address, before)
       resolve(grant)
@@ -213,8 +231,11 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
 
   // Revokes one active grant; raises KNL_GRANT_NOT_FOUND for an unknown or
   // already ended id.
-  revoke(id: string, actor: string | null = null): GrantRecord {
-    const grant = this.#grants.get(id)
+  revoke(id: string, actor: string | null = null): ActiveGrant {
+    // Revocations are rare, so the id is looked up in the store rather than
+    // kept in a process-wide index.
+    const stored = this.#store.findActive(id)
+    const grant = stored && this.#states.get(stored.knoc)?.grantsByAddress.get(stored.address)?.find((candidate) => candidate.id === id)
     if (grant === undefined) {
       throw new KnocklistError('KNL_GRANT_NOT_FOUND', `grant ${JSON.stringify(id)} not found or no longer active; list active grants with GET /v1/knocs/{knoc}/grants`)
     }
@@ -226,23 +247,26 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
   endAll(knocName: string): number {
     const state = this.#states.get(knocName)
     if (state === undefined) return 0
-    const grants = [...state.grantsByAddress.values()].flatMap((byId) => [...byId.values()])
+    const grants = [...state.grantsByAddress.values()].flat()
     if (grants.length > 0) this.#end(knocName, grants, 'knoc-deleted')
     return grants.length
   }
 
+  // Lists a knoc's active grants with their comments, from the store. Only
+  // grants the feeds still serve are listed: a grant whose end could not be
+  // stored yet stays in the list, as it stays in the feed, until the retry.
   activeGrants(knocName: string): GrantRecord[] {
     const state = this.#states.get(knocName)
     if (state === undefined) return []
-    return [...state.grantsByAddress.values()]
-      .flatMap((byId) => [...byId.values()])
+    const served = (grant: GrantRecord) => state.grantsByAddress.get(grant.address)?.some((held) => held.id === grant.id && !held.ended) ?? false
+    return this.#store
+      .active(knocName)
+      .filter(served)
       .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))
   }
 
   activeGrantCount(knocName: string): number {
-    let count = 0
-    for (const byId of this.#states.get(knocName)?.grantsByAddress.values() ?? []) count += byId.size
-    return count
+    return this.#states.get(knocName)?.grantCount ?? 0
   }
 
   // The knoc's effective entries, sorted as feeds list them, with the version
@@ -281,27 +305,37 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
     let state = this.#states.get(knocName)
     if (state === undefined) {
       const { version, changedAt } = this.#store.version(knocName)
-      state = { version, changedAt, grantsByAddress: new Map(), entries: new Map(), sortedEntries: undefined }
+      state = { version, changedAt, grantsByAddress: new Map(), grantCount: 0, entries: new Map(), sortedEntries: undefined }
       this.#states.set(knocName, state)
     }
     return state
   }
 
-  #add(grant: GrantRecord): void {
-    const state = this.#state(grant.knoc)
-    let byId = state.grantsByAddress.get(grant.address)
-    if (byId === undefined) {
-      byId = new Map()
-      state.grantsByAddress.set(grant.address, byId)
+  #activeGrant(record: GrantRecord, knocName: string): ActiveGrant {
+    return {
+      id: record.id,
+      // The registry's string, so 100,000 grants share one copy of each name.
+      knoc: knocName,
+      address: record.address,
+      family: record.family === 'ipv6' ? 'ipv6' : 'ipv4',
+      user: record.user,
+      expiresAt: record.expiresAt,
+      ended: false,
     }
-    byId.set(grant.id, grant)
-    this.#grants.set(grant.id, grant)
-    this.#expiries.push(grant.id, grant.expiresAt)
+  }
+
+  #add(grant: ActiveGrant): void {
+    const state = this.#state(grant.knoc)
+    const grants = state.grantsByAddress.get(grant.address)
+    if (grants === undefined) state.grantsByAddress.set(grant.address, [grant])
+    else grants.push(grant)
+    state.grantCount++
+    this.#expiries.push(grant)
     this.#refreshEntry(state, grant.address)
   }
 
   // Stores the end of grants of one knoc, then applies it in memory.
-  #end(knocName: string, grants: readonly GrantRecord[], reason: EndReason, actor: string | null = null): void {
+  #end(knocName: string, grants: readonly ActiveGrant[], reason: EndReason, actor: string | null = null): void {
     const now = this.#clock.now()
     const version = this.#store.end(knocName, grants.map((grant) => grant.id), reason, now)
     const state = this.#state(knocName)
@@ -312,11 +346,13 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
 
     const touched = new Map<string, EffectiveEntry | undefined>()
     for (const grant of grants) {
-      const byId = state.grantsByAddress.get(grant.address)
+      if (grant.ended) continue
       if (!touched.has(grant.address)) touched.set(grant.address, state.entries.get(grant.address))
-      byId?.delete(grant.id)
-      if (byId?.size === 0) state.grantsByAddress.delete(grant.address)
-      this.#grants.delete(grant.id)
+      const remaining = state.grantsByAddress.get(grant.address)?.filter((candidate) => candidate !== grant) ?? []
+      if (remaining.length === 0) state.grantsByAddress.delete(grant.address)
+      else state.grantsByAddress.set(grant.address, remaining)
+      grant.ended = true
+      state.grantCount--
       this.#refreshEntry(state, grant.address)
       this.emit('ended', grant, reason, actor)
     }
@@ -324,8 +360,8 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
   }
 
   #refreshEntry(state: KnocState, address: string): void {
-    const byId = state.grantsByAddress.get(address)
-    const entry = byId && effectiveEntry(byId)
+    const grants = state.grantsByAddress.get(address)
+    const entry = grants && effectiveEntry(grants)
     if (sameEntry(state.entries.get(address), entry)) return
     if (entry === undefined) state.entries.delete(address)
     else state.entries.set(address, entry)
@@ -343,7 +379,7 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
     if (this.#stopped) return
     let next = this.#expiries.peek()
     // Skip entries of grants that were revoked or already ended.
-    while (next !== undefined && this.#grants.get(next.id)?.expiresAt !== next.expiresAt) {
+    while (next !== undefined && next.ended) {
       this.#expiries.pop()
       next = this.#expiries.peek()
     }
@@ -369,14 +405,13 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
   // with a manual clock may too.
   expireDue(): void {
     const now = this.#clock.now()
-    const dueByKnoc = new Map<string, GrantRecord[]>()
+    const dueByKnoc = new Map<string, ActiveGrant[]>()
     for (let next = this.#expiries.peek(); next !== undefined && next.expiresAt <= now; next = this.#expiries.peek()) {
       this.#expiries.pop()
-      const grant = this.#grants.get(next.id)
-      if (grant === undefined || grant.expiresAt !== next.expiresAt) continue
-      const due = dueByKnoc.get(grant.knoc) ?? []
-      due.push(grant)
-      dueByKnoc.set(grant.knoc, due)
+      if (next.ended) continue
+      const due = dueByKnoc.get(next.knoc) ?? []
+      due.push(next)
+      dueByKnoc.set(next.knoc, due)
     }
     for (const [knocName, grants] of dueByKnoc) {
       try {
@@ -384,7 +419,7 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
       } catch (error) {
         // The store is failing: keep the grants queued so the next attempt
         // ends them, and let the owner log the error.
-        for (const grant of grants) this.#expiries.push(grant.id, grant.expiresAt)
+        for (const grant of grants) this.#expiries.push(grant)
         this.emit('error', error)
         this.#retryLater()
         return

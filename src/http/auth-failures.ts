@@ -26,6 +26,9 @@ interface FailureWindow {
 // The key failures are counted under: the IPv4 address, or the /64 of an
 // IPv6 address, because one IPv6 client usually controls a whole /64.
 function clientKey(address: string): string {
+  // Node gives IPv4 clients as plain dotted quads; only IPv6 (including
+  // IPv4-mapped) needs parsing, which keeps this off the feed hot path.
+  if (!address.includes(':')) return address
   try {
     const parsed = ipaddr.process(address)
     if (parsed.kind() === 'ipv4') return parsed.toString()
@@ -51,6 +54,7 @@ export class AuthFailureLimiter {
   // Raises KNL_AUTH_RATE_LIMITED with Retry-After when the client used up its
   // failures in the current window; called before credentials are checked.
   rejectIfLimited(request: FastifyRequest, reply: FastifyReply): void {
+    if (this.#windows.size === 0) return
     const window = this.#current(clientKey(request.ip))
     if (window === undefined || window.failures < this.#limits.maxFailures) return
     const retryAfterSeconds = Math.max(1, Math.ceil((window.startedAt + this.#limits.windowMs - this.#clock.now()) / 1000))

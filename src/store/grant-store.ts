@@ -112,6 +112,11 @@ export class GrantStore {
     return row && fromRow(row)
   }
 
+  // Yields active grants one row at a time.
+  *iterateActive(): Generator<GrantRecord> {
+    for (const row of this.#selectActive.iterate() as IterableIterator<GrantRow>) yield fromRow(row)
+  }
+
   active(knoc?: string): GrantRecord[] {
     const rows = (knoc === undefined ? this.#selectActive.all() : this.#selectActiveOfKnoc.all(knoc)) as GrantRow[]
     return rows.map(fromRow)

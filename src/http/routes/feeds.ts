@@ -125,6 +125,8 @@ export async function feedRoutes(app: FastifyInstance, context: AppContext): Pro
     '/v1/feeds/:file',
     {
       onRequest: [resolveFeedKnoc, authenticateFeed],
+      // Each fetch is in the audit trail already; the log keeps only warnings.
+      logLevel: 'warn',
       schema: {
         summary: "A knoc's addresses as a plain-text list (.txt), JSON (.json) or a RouterOS script for /import (.rsc)",
         tags: ['feeds'],
@@ -156,6 +158,8 @@ export async function feedRoutes(app: FastifyInstance, context: AppContext): Pro
     '/v1/feeds/:knoc/routeros/version',
     {
       onRequest: [resolveFeedKnoc, authenticateFeed],
+      // Each fetch is in the audit trail already; the log keeps only warnings.
+      logLevel: 'warn',
       schema: { summary: 'The RouterOS importer: the current snapshot version and page count', tags: ['feeds'], security: [{ feedCredentials: [] }], params: knocParams },
     },
     async (request, reply) => sendFeed(request, reply, uncachedFeed(renderVersionReply(routerOsSnapshot(context, request.params.knoc)))),
@@ -165,6 +169,8 @@ export async function feedRoutes(app: FastifyInstance, context: AppContext): Pro
     '/v1/feeds/:knoc/routeros/pages/:page',
     {
       onRequest: [resolveFeedKnoc, authenticateFeed],
+      // Each fetch is in the audit trail already; the log keeps only warnings.
+      logLevel: 'warn',
       schema: {
         summary: 'The RouterOS importer: one data page of the current snapshot, under 60,000 bytes',
         tags: ['feeds'],
