@@ -1,8 +1,9 @@
 // End-to-end tests of the admin web interface in a real browser (Debian's
 // chromium through playwright-core), against the app on a loopback port and
 // the RouterOS REST emulator. Needs `npm run build` first, which writes
-// dist/ui. Screenshots of each screen go to docs/ui/.
-import { mkdirSync } from 'node:fs'
+// dist/ui. Screenshots of each screen go to a temporary folder, or to docs/ui/
+// with UPDATE_SCREENSHOTS=1, so a test run leaves the checkout unchanged.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
@@ -11,8 +12,10 @@ import { uiContentSecurityPolicy } from '../src/http/routes/ui.js'
 import { adminToken, buildTestApp, listen, waitFor } from './helpers/app.js'
 import { SERVICE_USER, startRouterEmulator } from './fixtures/routeros/emulator.js'
 
-const screenshotDirectory = fileURLToPath(new URL('../docs/ui/', import.meta.url))
+const updateScreenshots = process.env.UPDATE_SCREENSHOTS === '1'
+const screenshotDirectory = updateScreenshots ? fileURLToPath(new URL('../docs/ui/', import.meta.url)) : `${mkdtempSync(`${tmpdir()}/knocklist-ui-`)}/`
 mkdirSync(screenshotDirectory, { recursive: true })
+if (!updateScreenshots) t.teardown(() => rmSync(screenshotDirectory, { recursive: true, force: true }))
 
 const bearer = { authorization: `Bearer ${adminToken}` }
 
