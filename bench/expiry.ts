@@ -3,7 +3,7 @@
 // with a 2 s ttl are started 100 ms apart; the feed is polled every 10 ms.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { benchAddresses, feedPassword, getFeed, log, machine, median, percentile, postGrant, report, round, runCount, startKnocklist } from './lib/common.js'
-import { activeKnoc, startTimedEmulator, waitForStartReconcile } from './lib/router.js'
+import { activeKnoc, routerStatus, startTimedEmulator, waitForStartReconcile } from './lib/router.js'
 
 const grantsPerRun = 20
 const runs = runCount()
@@ -50,7 +50,18 @@ try {
       if (removed === undefined) throw new Error(`${address} still in the feed 15 s after its expiry`)
       feedDelays.push(removed - expiresAt)
       const deletion = router.timed.find((request) => request.method === 'DELETE' && ids.get(request.path.split('/').pop() ?? '') === address)
-      if (deletion === undefined) throw new Error(`no DELETE for ${address} reached the router`)
+      if (deletion === undefined) {
+        // Names what the router did see for this address, and the router
+        // status knocklist reports, so a rare miss can be told apart from
+        // a push still waiting behind a retry.
+        const entryIds = [...ids].filter(([, entryAddress]) => entryAddress === address).map(([id]) => id)
+        const seen = router.timed.filter((request) => entryIds.some((id) => request.path.endsWith(`/${id}`)) || JSON.stringify(request.body ?? '').includes(address))
+        const status = await routerStatus(server.baseUrl, 'exp')
+        throw new Error(
+          `no DELETE for ${address} reached the router; entry ids ${JSON.stringify(entryIds)}, ` +
+            `requests ${JSON.stringify(seen.map((request) => `${request.method} ${request.path}`))}, router status ${JSON.stringify(status)}`,
+        )
+      }
       routerDelays.push(deletion.at + offset - expiresAt)
     }
     log(`expiry run ${run + 1}: feed p50 ${round(median(feedDelays.slice(-grantsPerRun)), 0)} ms, router p50 ${round(median(routerDelays.slice(-grantsPerRun)), 0)} ms`)

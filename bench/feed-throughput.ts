@@ -1,11 +1,13 @@
 // Feed throughput: knocklist's .txt feed (HTTP Basic auth, cached body)
 // against nginx serving the same bytes as a static file, under the same wrk
-// load in the same run. Also the 100,000-entry feed: requests per second,
+// load in the same run. A bare node:http server and a bare Fastify route with
+// the same Basic auth and ETag handling run alongside, to show how much of
+// the gap is Node itself and how much the framework. Also the 100,000-entry feed: requests per second,
 // p99 latency, and how long the first request after a change takes.
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   basicAuth, benchAddresses, ensureTools, feedLoad, feedPassword, getFeed, log, machine, median, postGrant, report, round, runCount, runWrk,
-  startKnocklist, startNginx, type WrkResult,
+  startKnocklist, startNginx, startNodeReference, type WrkResult,
 } from './lib/common.js'
 import { seedGrants } from './lib/seed.js'
 
@@ -63,16 +65,34 @@ for (const feed of Object.keys(sizes) as FeedName[]) {
   nginxEtags[feed] = reply.headers.get('etag') ?? ''
 }
 
-function targets(testCase: Case): Record<'knocklist' | 'nginx', { url: string; headers: Record<string, string> }> {
+const reference = await startNodeReference(bodies)
+const fastifyReference = await startNodeReference(bodies, 'fastify')
+const referenceEtags: Partial<Record<FeedName, string>> = {}
+for (const feed of Object.keys(sizes) as FeedName[]) {
+  for (const server of [reference, fastifyReference]) {
+    const reply = await fetch(`${server.baseUrl}/${feed}.txt`, { headers: { Authorization: basicAuth } })
+    const body = Buffer.from(await reply.arrayBuffer())
+    if (!body.equals(bodies[`${feed}.txt`]!)) throw new Error(`a reference server at ${server.baseUrl} does not serve the same bytes for ${feed}`)
+    referenceEtags[feed] = reply.headers.get('etag') ?? ''
+  }
+}
+
+type ServerName = 'knocklist' | 'nginx' | 'node' | 'fastify'
+
+function targets(testCase: Case): Record<ServerName, { url: string; headers: Record<string, string> }> {
   const knocklistHeaders: Record<string, string> = { Authorization: basicAuth }
   const nginxHeaders: Record<string, string> = {}
+  const referenceHeaders: Record<string, string> = { Authorization: basicAuth }
   if (testCase.notModified) {
     knocklistHeaders['If-None-Match'] = knocklistEtags[testCase.feed]!
     nginxHeaders['If-None-Match'] = nginxEtags[testCase.feed]!
+    referenceHeaders['If-None-Match'] = referenceEtags[testCase.feed]!
   }
   return {
     knocklist: { url: `${server.baseUrl}/v1/feeds/${testCase.feed}.txt`, headers: knocklistHeaders },
     nginx: { url: `${nginx.baseUrl}/${testCase.feed}.txt`, headers: nginxHeaders },
+    node: { url: `${reference.baseUrl}/${testCase.feed}.txt`, headers: referenceHeaders },
+    fastify: { url: `${fastifyReference.baseUrl}/${testCase.feed}.txt`, headers: referenceHeaders },
   }
 }
 
@@ -88,12 +108,16 @@ try {
     // Warm-up: lets V8 optimise the request path before the measured runs.
     await runWrk(target.knocklist.url, target.knocklist.headers, { ...feedLoad, durationSeconds: 2 })
     await runWrk(target.nginx.url, target.nginx.headers, { ...feedLoad, durationSeconds: 2 })
+    await runWrk(target.node.url, target.node.headers, { ...feedLoad, durationSeconds: 2 })
+    await runWrk(target.fastify.url, target.fastify.headers, { ...feedLoad, durationSeconds: 2 })
     const ratios: number[] = []
     const knocklistRps: number[] = []
     const nginxRps: number[] = []
+    const nodeRps: number[] = []
+    const fastifyRps: number[] = []
     for (let run = 0; run < runs; run++) {
-      // Alternate who goes first, so a drift in machine load hits both alike.
-      const order = run % 2 === 0 ? (['nginx', 'knocklist'] as const) : (['knocklist', 'nginx'] as const)
+      // Alternate who goes first, so a drift in machine load hits all alike.
+      const order: ServerName[] = run % 2 === 0 ? ['nginx', 'node', 'fastify', 'knocklist'] : ['knocklist', 'fastify', 'node', 'nginx']
       const measured: Record<string, number> = {}
       for (const serverName of order) {
         const result = checked(await runWrk(target[serverName].url, target[serverName].headers), `${testCase.name} ${serverName}`)
@@ -102,14 +126,23 @@ try {
       }
       knocklistRps.push(measured.knocklist!)
       nginxRps.push(measured.nginx!)
+      nodeRps.push(measured.node!)
+      fastifyRps.push(measured.fastify!)
       ratios.push(measured.knocklist! / measured.nginx!)
-      log(`${testCase.name} run ${run + 1}: knocklist ${round(measured.knocklist!, 0)}/s, nginx ${round(measured.nginx!, 0)}/s, ratio ${round(measured.knocklist! / measured.nginx!)}`)
+      log(
+        `${testCase.name} run ${run + 1}: knocklist ${round(measured.knocklist!, 0)}/s, nginx ${round(measured.nginx!, 0)}/s, ` +
+          `node:http ${round(measured.node!, 0)}/s, fastify ${round(measured.fastify!, 0)}/s, ratio ${round(measured.knocklist! / measured.nginx!)}`,
+      )
     }
     const ratio = median(ratios)
     results.push({
       figure: `feed throughput, ${testCase.name}`,
       knocklistRps: round(median(knocklistRps), 0),
       nginxRps: round(median(nginxRps), 0),
+      nodeReferenceRps: round(median(nodeRps), 0),
+      nodeReferenceRatio: round(median(nodeRps.map((rps, index) => rps / nginxRps[index]!))),
+      fastifyReferenceRps: round(median(fastifyRps), 0),
+      fastifyReferenceRatio: round(median(fastifyRps.map((rps, index) => rps / nginxRps[index]!))),
       ratio: round(ratio),
       ratios: ratios.map((value) => round(value)),
       aim: `ratio >= ${testCase.aim}`,
@@ -160,6 +193,8 @@ try {
   })
 } finally {
   await nginx.stop()
+  await reference.stop()
+  await fastifyReference.stop()
   await server.stop()
 }
 

@@ -123,8 +123,20 @@ export class Metrics {
     })
   }
 
+  // Label children by knoc, format and status. Looking a child up by one
+  // string key is far cheaper than prom-client hashing a label object on
+  // every poll; the label values come from configured knocs, a fixed set of
+  // formats and HTTP statuses, so the map stays small.
+  readonly #feedRequestChildren = new Map<string, { inc(): void }>()
+
   observeFeedRequest(knoc: string, format: string, status: number): void {
-    this.#feedRequests.inc({ knoc, format, status: String(status) })
+    const key = `${knoc} ${format} ${status}`
+    let child = this.#feedRequestChildren.get(key)
+    if (child === undefined) {
+      child = this.#feedRequests.labels({ knoc, format, status: String(status) })
+      this.#feedRequestChildren.set(key, child)
+    }
+    child.inc()
   }
 
   observeFeedRender(knoc: string, format: string, seconds: number): void {

@@ -49,9 +49,26 @@ t.test('feed fetches are audited with client and status', async (t) => {
 
   const fetches = (await auditRecords(base, '?knoc=demo')).filter((record) => record.action === 'feed.fetched').reverse()
   t.equal(fetches.length, 2, 'two fetches recorded')
-  t.same(fetches.map((record) => record.detail), [{ format: 'txt', status: 200 }, { format: 'json', status: 401 }], 'format and status')
+  t.same(fetches.map((record) => record.detail), [{ format: 'txt', status: 200, count: 1 }, { format: 'json', status: 401, count: 1 }], 'format and status')
   t.ok(fetches.every((record) => record.actor === 'feed' && record.clientAddress === '127.0.0.1'), 'feed user and client address')
   t.notMatch(JSON.stringify(fetches), 'wrong', 'the attempted password is not recorded')
+})
+
+t.test('repeated feed fetches share a record', async (t) => {
+  const clock = new ManualClock()
+  const testApp = await buildTestApp(t, {}, { clock })
+  const base = await listen(testApp)
+  for (let index = 0; index < 5; index++) await getText(base, '/v1/feeds/demo.txt', feedAuth)
+  await getText(base, '/v1/feeds/demo.json', feedAuth)
+  clock.advance(1_000)
+  await getText(base, '/v1/feeds/demo.txt', feedAuth)
+
+  const fetches = (await auditRecords(base, '?knoc=demo')).filter((record) => record.action === 'feed.fetched').reverse()
+  t.same(
+    fetches.map((record) => record.detail),
+    [{ format: 'txt', status: 200, count: 5 }, { format: 'json', status: 200, count: 1 }, { format: 'txt', status: 200, count: 1 }],
+    'alike fetches within one flush interval counted in one record, a later one in a new record',
+  )
 })
 
 t.test('audit query filters and limits', async (t) => {

@@ -387,3 +387,38 @@ export async function getFeed(baseUrl: string, knoc: string, headers: Record<str
   const response = await fetch(`${baseUrl}/v1/feeds/${knoc}.txt`, { headers: { authorization: basicAuth, ...headers }, signal: AbortSignal.timeout(30_000) })
   return { status: response.status, etag: response.headers.get('etag'), body: Buffer.from(await response.arrayBuffer()) }
 }
+
+export interface ReferenceServerProcess {
+  baseUrl: string
+  stop(): Promise<void>
+}
+
+// Starts bench/lib/node-reference.mjs on the server core, serving `files`
+// behind the bench's feed credentials, as plain node:http or as one Fastify
+// route.
+export async function startNodeReference(files: Record<string, Buffer>, kind: 'node' | 'fastify' = 'node'): Promise<ReferenceServerProcess> {
+  const directory = temporaryDirectory('node-reference')
+  for (const [name, body] of Object.entries(files)) writeFileSync(path.join(directory, name), body)
+  const script = fileURLToPath(new URL('./node-reference.mjs', import.meta.url))
+  const [command, args] = pinned(serverCpu, process.execPath, [script, ...(kind === 'fastify' ? ['--fastify'] : []), directory, basicAuth])
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+
+  let output = ''
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the Node.js reference server did not start within 10 s')), 10_000)
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8')
+      if (!output.includes('\n')) return
+      clearTimeout(timer)
+      resolve(Number(output.trim()))
+    })
+    child.once('exit', (code) => reject(new Error(`the Node.js reference server exited with ${code}`)))
+  })
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    async stop() {
+      await stopChild(child)
+      rmSync(directory, { recursive: true, force: true })
+    },
+  }
+}

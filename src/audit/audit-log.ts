@@ -52,6 +52,11 @@ interface AuditRow {
 // Records are buffered and written in one transaction per flush, because a
 // feed poll must not cost a synchronous disk write. The grants table stays
 // the durable record of grants; the audit trail adds who and when.
+//
+// Feed fetches that match in knoc, feed user, client address, format and
+// status within one flush interval become one record with a `count` in its
+// detail, timed at the first of them. A firewall that polls in a tight loop
+// would otherwise add a row per request, thousands per second.
 const flushIntervalMs = 1000
 const maxBuffered = 1000
 const pruneIntervalMs = 3600 * 1000
@@ -65,6 +70,8 @@ export class AuditLog {
   readonly #logger: Logger | undefined
   readonly #logRecords: boolean
   #buffer: Array<AuditEvent & { at: number }> = []
+  // Feed-fetch records of the current buffer by what makes them alike.
+  #fetches = new Map<string, AuditEvent & { at: number; detail: Record<string, unknown> & { count: number } }>()
   #flushTimer: unknown
   #pruneTimer: unknown
   #closed = false
@@ -84,10 +91,31 @@ export class AuditLog {
 
   record(event: AuditEvent): void {
     if (this.#closed) return
+    if (event.action === 'feed.fetched') {
+      this.#recordFetch(event)
+      return
+    }
     const entry = { ...event, at: this.#clock.now() }
     this.#buffer.push(entry)
     // One structured line per record, for a SIEM that reads the log.
     if (this.#logRecords) this.#logger?.info({ audit: { ...entry, at: new Date(entry.at).toISOString() } }, 'audit record')
+    if (this.#buffer.length >= maxBuffered) this.flush()
+    else this.#scheduleFlush()
+  }
+
+  // Adds a feed fetch to the matching record of this flush interval, or
+  // starts one. Its log line waits for the flush, when the count is final.
+  #recordFetch(event: AuditEvent): void {
+    // JSON keeps the key unambiguous: the feed user and format come from the client.
+    const key = JSON.stringify([event.knoc ?? null, event.actor, event.clientAddress ?? null, event.detail?.format, event.detail?.status])
+    const pending = this.#fetches.get(key)
+    if (pending !== undefined) {
+      pending.detail.count++
+      return
+    }
+    const entry = { ...event, at: this.#clock.now(), detail: { ...event.detail, count: 1 } }
+    this.#fetches.set(key, entry)
+    this.#buffer.push(entry)
     if (this.#buffer.length >= maxBuffered) this.flush()
     else this.#scheduleFlush()
   }
@@ -100,6 +128,10 @@ export class AuditLog {
     if (this.#buffer.length === 0) return
     const records = this.#buffer
     this.#buffer = []
+    if (this.#logRecords) {
+      for (const fetch of this.#fetches.values()) this.#logger?.info({ audit: { ...fetch, at: new Date(fetch.at).toISOString() } }, 'audit record')
+    }
+    this.#fetches.clear()
     try {
       runWrite(() => {
         const insert = this.#db.prepare(`

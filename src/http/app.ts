@@ -70,6 +70,10 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   })
   app.decorate('registeredRoutes', routes)
 
+  // Declared up front so every request object has the same shape.
+  app.decorateRequest('feedKnoc', undefined)
+  app.decorateRequest('feedUser', undefined)
+
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   registerErrorHandlers(app)

@@ -10,31 +10,40 @@ function basicUser(header: string | undefined): string | null {
   return colon < 0 ? null : decoded.slice(0, Math.min(colon, 64))
 }
 
-// The format of a feed URL: the extension of "/v1/feeds/{knoc}.txt", or
-// "routeros" for the importer's data pages.
+const knownFormats = new Set(['txt', 'json', 'rsc'])
+
+// The format of a feed URL: the extension of "/v1/feeds/{knoc}.txt",
+// "routeros" for the importer's routes, and "unknown" for anything else, so
+// a client cannot put arbitrary text into metric labels.
 function feedFormat(url: string): string {
-  const path = url.split('?')[0]!
+  const query = url.indexOf('?')
+  const path = query < 0 ? url : url.slice(0, query)
   const rest = path.slice('/v1/feeds/'.length)
   if (rest.includes('/')) return 'routeros'
-  const dot = rest.lastIndexOf('.')
-  return dot < 0 ? 'unknown' : rest.slice(dot + 1).slice(0, 16)
+  const extension = rest.slice(rest.lastIndexOf('.') + 1)
+  return rest.includes('.') && knownFormats.has(extension) ? extension : 'unknown'
 }
 
 // Counts and audits every feed request once it has been answered, whatever
-// its status, so failed polls and forbidden clients show up too.
+// its status, so failed polls and forbidden clients show up too. The hook
+// takes a callback rather than returning a promise, because it runs on every
+// poll and has nothing to wait for.
 export function observeFeedRequests(app: FastifyInstance, context: AppContext): void {
-  app.addHook('onResponse', async (request, reply) => {
-    if (!request.url.startsWith('/v1/feeds/')) return
-    const knoc = request.feedKnoc?.name ?? (request.params as { knoc?: string; file?: string } | undefined)?.knoc ?? null
-    const format = feedFormat(request.url)
-    const status = reply.statusCode
-    if (knoc !== null && request.feedKnoc !== undefined) context.metrics.observeFeedRequest(knoc, format, status)
-    context.audit.record({
-      action: 'feed.fetched',
-      actor: basicUser(request.headers.authorization),
-      knoc: request.feedKnoc?.name ?? null,
-      clientAddress: request.ip,
-      detail: { format, status },
-    })
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.url.startsWith('/v1/feeds/')) {
+      const knoc = request.feedKnoc?.name ?? null
+      const format = feedFormat(request.url)
+      const status = reply.statusCode
+      if (knoc !== null) context.metrics.observeFeedRequest(knoc, format, status)
+      context.audit.record({
+        action: 'feed.fetched',
+        // Set by the fast credential check; otherwise decoded from the header.
+        actor: request.feedUser ?? basicUser(request.headers.authorization),
+        knoc,
+        clientAddress: request.ip,
+        detail: { format, status },
+      })
+    }
+    done()
   })
 }

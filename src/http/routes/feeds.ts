@@ -1,5 +1,5 @@
 import basicAuth from '@fastify/basic-auth'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { KnocklistError } from '../../errors.js'
 import { createHash } from 'node:crypto'
 import { feedFormats } from '../../feeds/formats.js'
@@ -19,6 +19,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     // The knoc a feed request is for, set before authentication.
     feedKnoc?: Knoc
+    // The feed user, set when the credentials matched on the fast path.
+    feedUser?: string
   }
 }
 
@@ -90,6 +92,19 @@ export async function feedRoutes(app: FastifyInstance, context: AppContext): Pro
     },
   })
 
+  // The Authorization header a correctly configured client sends for a knoc.
+  // Kept per knoc object; a changed knoc is a new object.
+  const expectedHeaders = new WeakMap<Knoc, string>()
+  const expectedAuthorization = (knoc: Knoc) => {
+    let header = expectedHeaders.get(knoc)
+    if (header === undefined) {
+      const password = knoc.feed.password ?? context.defaultFeedPassword
+      header = `Basic ${Buffer.from(`${knoc.feed.username}:${password}`, 'utf8').toString('base64')}`
+      expectedHeaders.set(knoc, header)
+    }
+    return header
+  }
+
   // Resolves the knoc and enforces allowFrom before any credential check.
   const resolveFeedKnoc = async (request: FastifyRequest<{ Params: { file?: string; knoc?: string } }>) => {
     const name = request.params.knoc ?? splitFeedFile(request.params.file ?? '').knocName
@@ -106,6 +121,16 @@ export async function feedRoutes(app: FastifyInstance, context: AppContext): Pro
   // KNL_AUTH_MISSING rather than the generic error of @fastify/basic-auth.
   const authenticateFeed = async (request: FastifyRequest, reply: FastifyReply) => {
     failures.rejectIfLimited(request, reply)
+    // Fast path for the header every poll sends: one constant-time compare
+    // of the whole header against the knoc's expected one. Anything else,
+    // right or wrong, goes through the full Basic auth parse below.
+    const knoc = request.feedKnoc
+    if (knoc !== undefined && request.headers.authorization !== undefined) {
+      if (secretsEqual(request.headers.authorization, expectedAuthorization(knoc))) {
+        request.feedUser = knoc.feed.username
+        return
+      }
+    }
     if (request.headers.authorization === undefined || !/^Basic[ \t]/i.test(request.headers.authorization)) {
       reply.header('WWW-Authenticate', 'Basic realm="knocklist feeds"')
       throw new KnocklistError('KNL_AUTH_MISSING', `feed ${request.url.split('?')[0]} needs HTTP Basic auth with the knoc's feed username and password`)
@@ -121,12 +146,22 @@ export async function feedRoutes(app: FastifyInstance, context: AppContext): Pro
     })
   }
 
+  // Feed polls share one child logger instead of one per request, because
+  // firewalls poll constantly and the audit trail records each poll already.
+  // Their warning lines therefore carry no request id.
+  let feedLogger: FastifyBaseLogger | undefined
+  const sharedFeedLogger = (logger: FastifyBaseLogger, _bindings: unknown, options: Parameters<FastifyBaseLogger['child']>[1]) => {
+    feedLogger ??= logger.child({ route: 'feed' }, options)
+    return feedLogger
+  }
+
   app.get<{ Params: { file: string }; Querystring: { family?: string } }>(
     '/v1/feeds/:file',
     {
       onRequest: [resolveFeedKnoc, authenticateFeed],
       // Each fetch is in the audit trail already; the log keeps only warnings.
       logLevel: 'warn',
+      childLoggerFactory: sharedFeedLogger,
       schema: {
         summary: "A knoc's addresses as a plain-text list (.txt), JSON (.json) or a RouterOS script for /import (.rsc)",
         tags: ['feeds'],
@@ -160,6 +195,7 @@ export async function feedRoutes(app: FastifyInstance, context: AppContext): Pro
       onRequest: [resolveFeedKnoc, authenticateFeed],
       // Each fetch is in the audit trail already; the log keeps only warnings.
       logLevel: 'warn',
+      childLoggerFactory: sharedFeedLogger,
       schema: { summary: 'The RouterOS importer: the current snapshot version and page count', tags: ['feeds'], security: [{ feedCredentials: [] }], params: knocParams },
     },
     async (request, reply) => sendFeed(request, reply, uncachedFeed(renderVersionReply(routerOsSnapshot(context, request.params.knoc)))),
@@ -171,6 +207,7 @@ export async function feedRoutes(app: FastifyInstance, context: AppContext): Pro
       onRequest: [resolveFeedKnoc, authenticateFeed],
       // Each fetch is in the audit trail already; the log keeps only warnings.
       logLevel: 'warn',
+      childLoggerFactory: sharedFeedLogger,
       schema: {
         summary: 'The RouterOS importer: one data page of the current snapshot, under 60,000 bytes',
         tags: ['feeds'],
