@@ -200,7 +200,9 @@ export async function startKnocklist(options: KnocklistOptions): Promise<Knockli
   const output = (await import('node:fs')).openSync(logFile, 'a')
   // BENCH_CPU_PROF=DIR writes a V8 CPU profile of the server to DIR when it stops.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF)] : []
-  const [command, args] = pinned(serverCpu, process.execPath, [...profile, ...(options.nodeArgs ?? []), cliPath, 'serve', '--config', configFile])
+  // BENCH_NODE_ARGS adds Node.js options to the server, to try V8 settings.
+  const extraArgs = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []
+  const [command, args] = pinned(serverCpu, process.execPath, [...profile, ...extraArgs, ...(options.nodeArgs ?? []), cliPath, 'serve', '--config', configFile])
   const child = spawn(command, args, { cwd: directory, stdio: ['ignore', output, output], env: { ...process.env, ...options.env } })
   const pid = child.pid
   if (pid === undefined) throw new Error('knocklist did not start')
