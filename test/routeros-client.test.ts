@@ -13,7 +13,7 @@ import {
   type RouterClientOptions,
   type RouterConnection,
 } from '../src/routeros/rest/index.js';
-import { ManualClock } from './fixtures/routeros/address-list.js';
+import { ManualClock, RouterOsError } from './fixtures/routeros/address-list.js';
 import { SERVICE_USER, startRouterEmulator, type RouterEmulator, type RouterEmulatorOptions } from './fixtures/routeros/emulator.js';
 
 const WRITABLE_FIELDS = ['address', 'list', 'timeout', 'comment', 'disabled', 'dynamic'];
@@ -233,6 +233,25 @@ t.test('removeEntry reports removed then absent', async (t) => {
   t.equal(await client.removeEntry('ipv6', added.id), 'removed');
   t.equal(await client.removeEntry('ipv6', added.id), 'absent');
   t.equal(emulator.requests.at(-1)?.path, '/rest/ipv6/firewall/address-list/*1', 'the id is sent with its star');
+});
+
+// An entry whose timeout runs out between the router looking up its id and
+// acting on it gets 400 "no such item" instead of 404.
+t.test('entry expiring mid-request counts as gone', async (t) => {
+  const { emulator, client } = await setup(t);
+  const added = await client.addEntry('ipv4', { list: 'grants', address: '192.0.2.1', timeoutSeconds: 60 });
+  const table = emulator.tables.ipv4;
+  table.remove = () => {
+    throw new RouterOsError('no such item');
+  };
+  table.set = () => {
+    throw new RouterOsError('no such item');
+  };
+
+  t.equal(await client.removeEntry('ipv4', added.id), 'absent', 'a DELETE answered with no such item is absent');
+  t.equal(emulator.requests.at(-1)?.method, 'DELETE', 'the DELETE reached the router');
+  const error = await routerError(t, client.updateEntry('ipv4', added.id, { timeoutSeconds: 3600 }), 208106);
+  t.equal(error.status, 400, 'a PATCH answered with no such item is 208106');
 });
 
 t.test('ids without star are rejected before sending', async (t) => {

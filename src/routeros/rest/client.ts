@@ -144,7 +144,7 @@ export class RouterClient {
     if (Object.keys(body).length === 0) throw new TypeError('updateEntry needs timeoutSeconds or comment');
 
     const reply = await this.#send('PATCH', path, UPDATE_ENTRY, body);
-    if (reply.status === 404) throw this.#replyError(reply, { ...UPDATE_ENTRY, code: 208106 });
+    if (reply.status === 404 || isNoSuchItem(reply)) throw this.#replyError(reply, { ...UPDATE_ENTRY, code: 208106 });
     if (reply.status >= 400) throw this.#replyError(reply, UPDATE_ENTRY);
 
     let record = firstRecord(reply.value);
@@ -161,10 +161,10 @@ export class RouterClient {
     return parsed;
   }
 
-  /** Removes an entry; returns 'absent' when the router no longer has that id (404). */
+  /** Removes an entry; returns 'absent' when the router no longer has that id (404, or 400 `no such item`). */
   async removeEntry(family: AddressFamily, id: string): Promise<'removed' | 'absent'> {
     const reply = await this.#send('DELETE', entryPath(family, id), REMOVE_ENTRY);
-    if (reply.status === 404) return 'absent';
+    if (reply.status === 404 || isNoSuchItem(reply)) return 'absent';
     if (reply.status >= 400) throw this.#replyError(reply, REMOVE_ENTRY);
     return 'removed';
   }
@@ -382,6 +382,12 @@ function asRecords(value: unknown): Record<string, unknown>[] | undefined {
 
 function firstRecord(value: unknown): Record<string, unknown> | undefined {
   return asRecords(value)?.[0];
+}
+
+// An entry that timed out between the router finding its id and acting on
+// it is reported as 400 "no such item" rather than 404; both mean it is gone.
+function isNoSuchItem(reply: RouterReply): boolean {
+  return reply.status === 400 && /^no such item/i.test(errorBody(reply.value).detail ?? '');
 }
 
 function errorBody(value: unknown): ErrorBody {
