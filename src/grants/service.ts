@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
 import { EventEmitter } from 'node:events'
 import type { Clock } from '../clock.js'
 import { DurationError, parseDuration } from '../duration.js'
@@ -70,9 +71,9 @@ const maxTimerDelayMs = 2 ** 31 - 1
 interface KnocState {
   version: number
   changedAt: number
-  // Active grants by address. Most addresses have one grant, and a short
-  // array costs far less memory than a Map per address.
-  grantsByAddress: Map<string, ActiveGrant[]>
+  // Active grants by address: the grant itself when there is one, as for
+  // most addresses, else an array. Read through grantsAt().
+  grantsByAddress: Map<string, ActiveGrant | ActiveGrant[]>
   grantCount: number
   entries: Map<string, EffectiveEntry>
   sortedEntries: EffectiveEntry[] | undefined
@@ -80,7 +81,31 @@ interface KnocState {
 
 const noUsers: readonly string[] = Object.freeze([])
 
+// One shared users list per user name, because most entries have a single
+// user and 100,000 one-element arrays would cost megabytes. Bounded, so
+// names of users long gone do not pile up.
+const singleUserLists = new LRUCache<string, readonly string[]>({ max: 10_000 })
+
+function singleUserList(user: string): readonly string[] {
+  let list = singleUserLists.get(user)
+  if (list === undefined) {
+    list = Object.freeze([user])
+    singleUserLists.set(user, list)
+  }
+  return list
+}
+
+function grantsAt(state: KnocState, address: string): readonly ActiveGrant[] {
+  const held = state.grantsByAddress.get(address)
+  if (held === undefined) return []
+  return Array.isArray(held) ? held : [held]
+}
+
 function effectiveEntry(grants: readonly ActiveGrant[]): EffectiveEntry | undefined {
+  if (grants.length === 1) {
+    const grant = grants[0]!
+    return { address: grant.address, family: grant.family, expiresAt: grant.expiresAt, users: grant.user ? singleUserList(grant.user) : noUsers }
+  }
   let latest: ActiveGrant | undefined
   const users = new Set<string>()
   for (const grant of grants) {
@@ -88,7 +113,10 @@ function effectiveEntry(grants: readonly ActiveGrant[]): EffectiveEntry | undefi
     if (grant.user) users.add(grant.user)
   }
   if (latest === undefined) return undefined
-  return { address: latest.address, family: latest.family, expiresAt: latest.expiresAt, users: users.size === 0 ? noUsers : [...users].sort() }
+  let sortedUsers = noUsers
+  if (users.size === 1) sortedUsers = singleUserList(users.values().next().value!)
+  else if (users.size > 1) sortedUsers = [...users].sort()
+  return { address: latest.address, family: latest.family, expiresAt: latest.expiresAt, users: sortedUsers }
 }
 
 function sameEntry(a: EffectiveEntry | undefined, b: EffectiveEntry | undefined): boolean {
@@ -235,7 +263,8 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
     // Revocations are rare, so the id is looked up in the store rather than
     // kept in a process-wide index.
     const stored = this.#store.findActive(id)
-    const grant = stored && this.#states.get(stored.knoc)?.grantsByAddress.get(stored.address)?.find((candidate) => candidate.id === id)
+    const state = stored && this.#states.get(stored.knoc)
+    const grant = state ? grantsAt(state, stored.address).find((candidate) => candidate.id === id) : undefined
     if (grant === undefined) {
       throw new KnocklistError('KNL_GRANT_NOT_FOUND', `grant ${JSON.stringify(id)} not found or no longer active; list active grants with GET /v1/knocs/{knoc}/grants`)
     }
@@ -258,7 +287,7 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
   activeGrants(knocName: string): GrantRecord[] {
     const state = this.#states.get(knocName)
     if (state === undefined) return []
-    const served = (grant: GrantRecord) => state.grantsByAddress.get(grant.address)?.some((held) => held.id === grant.id && !held.ended) ?? false
+    const served = (grant: GrantRecord) => grantsAt(state, grant.address).some((held) => held.id === grant.id && !held.ended)
     return this.#store
       .active(knocName)
       .filter(served)
@@ -318,7 +347,8 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
       knoc: knocName,
       address: record.address,
       family: record.family === 'ipv6' ? 'ipv6' : 'ipv4',
-      user: record.user,
+      // The shared copy of the name, for the same reason as knoc.
+      user: record.user === null ? null : singleUserList(record.user)[0]!,
       expiresAt: record.expiresAt,
       ended: false,
     }
@@ -326,9 +356,10 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
 
   #add(grant: ActiveGrant): void {
     const state = this.#state(grant.knoc)
-    const grants = state.grantsByAddress.get(grant.address)
-    if (grants === undefined) state.grantsByAddress.set(grant.address, [grant])
-    else grants.push(grant)
+    const held = state.grantsByAddress.get(grant.address)
+    if (held === undefined) state.grantsByAddress.set(grant.address, grant)
+    else if (Array.isArray(held)) held.push(grant)
+    else state.grantsByAddress.set(grant.address, [held, grant])
     state.grantCount++
     this.#expiries.push(grant)
     this.#refreshEntry(state, grant.address)
@@ -348,9 +379,9 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
     for (const grant of grants) {
       if (grant.ended) continue
       if (!touched.has(grant.address)) touched.set(grant.address, state.entries.get(grant.address))
-      const remaining = state.grantsByAddress.get(grant.address)?.filter((candidate) => candidate !== grant) ?? []
+      const remaining = grantsAt(state, grant.address).filter((candidate) => candidate !== grant)
       if (remaining.length === 0) state.grantsByAddress.delete(grant.address)
-      else state.grantsByAddress.set(grant.address, remaining)
+      else state.grantsByAddress.set(grant.address, remaining.length === 1 ? remaining[0]! : remaining)
       grant.ended = true
       state.grantCount--
       this.#refreshEntry(state, grant.address)
@@ -360,8 +391,7 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
   }
 
   #refreshEntry(state: KnocState, address: string): void {
-    const grants = state.grantsByAddress.get(address)
-    const entry = grants && effectiveEntry(grants)
+    const entry = effectiveEntry(grantsAt(state, address))
     if (sameEntry(state.entries.get(address), entry)) return
     if (entry === undefined) state.entries.delete(address)
     else state.entries.set(address, entry)
