@@ -15,10 +15,13 @@ export const maxUrlLength = 4096
 // server.bodyLimit option of Fastify.
 export function registerRequestLimits(app: FastifyInstance): void {
   registerJsonBodyParser(app)
-  app.addHook('onRequest', async (request) => {
+  // A callback hook rather than an async one: it runs on every request.
+  app.addHook('onRequest', (request, _reply, done) => {
     if (request.url.length > maxUrlLength) {
-      throw new KnocklistError('KNL_REQUEST_URL_TOO_LONG', `the URL is ${request.url.length} characters long, more than the limit of ${maxUrlLength}; send a shorter URL`)
+      done(new KnocklistError('KNL_REQUEST_URL_TOO_LONG', `the URL is ${request.url.length} characters long, more than the limit of ${maxUrlLength}; send a shorter URL`))
+      return
     }
+    done()
   })
 }
 

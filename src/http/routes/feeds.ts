@@ -106,7 +106,7 @@ export async function feedRoutes(app: FastifyInstance, context: AppContext): Pro
   }
 
   // Resolves the knoc and enforces allowFrom before any credential check.
-  const resolveFeedKnoc = async (request: FastifyRequest<{ Params: { file?: string; knoc?: string } }>) => {
+  const resolveFeedKnoc = (request: FastifyRequest<{ Params: { file?: string; knoc?: string } }>) => {
     const name = request.params.knoc ?? splitFeedFile(request.params.file ?? '').knocName
     const knoc = context.knocs.require(name)
     if (!isClientAllowed(request.ip, knoc.feed.allowFrom)) {
@@ -116,21 +116,21 @@ export async function feedRoutes(app: FastifyInstance, context: AppContext): Pro
     request.feedKnoc = knoc
   }
 
-  // A client with too many recent failures gets 429 before its credentials
-  // are looked at. Missing credentials, or another scheme than Basic, are
+  // Whether the request carries exactly the Authorization header of the
+  // knoc's feed credentials: one constant-time compare of the whole header,
+  // for the header every poll sends.
+  const hasExpectedAuthorization = (request: FastifyRequest): boolean => {
+    const knoc = request.feedKnoc
+    if (knoc === undefined || request.headers.authorization === undefined) return false
+    if (!secretsEqual(request.headers.authorization, expectedAuthorization(knoc))) return false
+    request.feedUser = knoc.feed.username
+    return true
+  }
+
+  // Checks any other Authorization header, right or wrong, through the full
+  // Basic auth parse. Missing credentials, or another scheme than Basic, are
   // KNL_AUTH_MISSING rather than the generic error of @fastify/basic-auth.
   const authenticateFeed = async (request: FastifyRequest, reply: FastifyReply) => {
-    failures.rejectIfLimited(request, reply)
-    // Fast path for the header every poll sends: one constant-time compare
-    // of the whole header against the knoc's expected one. Anything else,
-    // right or wrong, goes through the full Basic auth parse below.
-    const knoc = request.feedKnoc
-    if (knoc !== undefined && request.headers.authorization !== undefined) {
-      if (secretsEqual(request.headers.authorization, expectedAuthorization(knoc))) {
-        request.feedUser = knoc.feed.username
-        return
-      }
-    }
     if (request.headers.authorization === undefined || !/^Basic[ \t]/i.test(request.headers.authorization)) {
       reply.header('WWW-Authenticate', 'Basic realm="knocklist feeds"')
       throw new KnocklistError('KNL_AUTH_MISSING', `feed ${request.url.split('?')[0]} needs HTTP Basic auth with the knoc's feed username and password`)
@@ -146,6 +146,25 @@ export async function feedRoutes(app: FastifyInstance, context: AppContext): Pro
     })
   }
 
+  // Resolves the knoc, enforces allowFrom, rejects a client with too many
+  // recent failures with 429 before its credentials are looked at, then
+  // authenticates. A callback hook, so a poll with the expected header
+  // costs no promise.
+  const feedOnRequest = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+    try {
+      resolveFeedKnoc(request as FastifyRequest<{ Params: { file?: string; knoc?: string } }>)
+      failures.rejectIfLimited(request, reply)
+      if (hasExpectedAuthorization(request)) {
+        done()
+        return
+      }
+    } catch (error) {
+      done(error as Error)
+      return
+    }
+    authenticateFeed(request, reply).then(() => done(), done)
+  }
+
   // Feed polls share one child logger instead of one per request, because
   // firewalls poll constantly and the audit trail records each poll already.
   // Their warning lines therefore carry no request id.
@@ -158,7 +177,7 @@ export async function feedRoutes(app: FastifyInstance, context: AppContext): Pro
   app.get<{ Params: { file: string }; Querystring: { family?: string } }>(
     '/v1/feeds/:file',
     {
-      onRequest: [resolveFeedKnoc, authenticateFeed],
+      onRequest: feedOnRequest,
       // Each fetch is in the audit trail already; the log keeps only warnings.
       logLevel: 'warn',
       childLoggerFactory: sharedFeedLogger,
@@ -192,7 +211,7 @@ export async function feedRoutes(app: FastifyInstance, context: AppContext): Pro
   app.get<{ Params: { knoc: string } }>(
     '/v1/feeds/:knoc/routeros/version',
     {
-      onRequest: [resolveFeedKnoc, authenticateFeed],
+      onRequest: feedOnRequest,
       // Each fetch is in the audit trail already; the log keeps only warnings.
       logLevel: 'warn',
       childLoggerFactory: sharedFeedLogger,
@@ -204,7 +223,7 @@ export async function feedRoutes(app: FastifyInstance, context: AppContext): Pro
   app.get<{ Params: { knoc: string; page: string } }>(
     '/v1/feeds/:knoc/routeros/pages/:page',
     {
-      onRequest: [resolveFeedKnoc, authenticateFeed],
+      onRequest: feedOnRequest,
       // Each fetch is in the audit trail already; the log keeps only warnings.
       logLevel: 'warn',
       childLoggerFactory: sharedFeedLogger,
