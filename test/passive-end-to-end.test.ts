@@ -183,6 +183,11 @@ t.test('passive-plus nudges the router once per burst', async (t) => {
 
   const status = ((await (await fetch(`${base}/v1/knocs/office`, { headers: bearer })).json()) as { routers: Array<{ sync: { connected: boolean } }> }).routers[0]!.sync
   t.equal(status.connected, true, 'the nudge shows in the router status')
+
+  const sync = await fetch(`${base}/v1/knocs/office/sync`, { method: 'POST', headers: bearer })
+  t.equal(sync.status, 200, 'sync of a passive-plus knoc answers 200')
+  t.same(((await sync.json()) as { routers: unknown[] }).routers, [{ name: 'edge1', ok: true, importerRun: true }], 'sync reports the importer run')
+  t.same(runs, ['knocklist-office', 'knocklist-office'], 'sync ran the importer at once')
 })
 
 t.test('passive-plus nudge failure reported with its code', async (t) => {
@@ -200,4 +205,9 @@ t.test('passive-plus nudge failure reported with its code', async (t) => {
     return knocReply.routers[0]!.sync.lastErrorCode === 208001
   }, 3000, 'the 208001 status')
   t.pass('a nudge with a wrong password shows 208001')
+
+  const sync = await fetch(`${base}/v1/knocs/office/sync`, { method: 'POST', headers: bearer })
+  const routers = ((await sync.json()) as { routers: Array<{ ok: boolean; code?: number }> }).routers
+  t.equal(routers[0]!.ok, false, 'sync reports the failed importer run')
+  t.equal(routers[0]!.code, 208001, 'with its code')
 })

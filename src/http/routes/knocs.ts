@@ -57,7 +57,7 @@ export async function knocRoutes(app: FastifyInstance, context: AppContext): Pro
     return reply.code(created ? 201 : 200).send(describeKnoc(knoc, context))
   })
 
-  app.post<{ Params: { knoc: string } }>('/v1/knocs/:knoc/sync', { schema: { summary: 'Reconcile every router of the knoc now', tags: ['routers'], params: knocParams } }, async (request) => {
+  app.post<{ Params: { knoc: string } }>('/v1/knocs/:knoc/sync', { schema: { summary: 'Reconcile every router of an active knoc now, or run the importer of a passive-plus knoc', tags: ['routers'], params: knocParams } }, async (request) => {
     const knoc = context.knocs.require(request.params.knoc)
     const routers = await context.routers.sync(knoc.name)
     request.log.info({ knoc: knoc.name, routers: routers.map((router) => ({ name: router.name, ok: router.ok, code: router.code })) }, 'sync requested')

@@ -37,7 +37,9 @@ export interface RouterLabels {
   router: string
 }
 
-export type SyncReport = Array<{ name: string; ok: boolean; result?: ReconcileResult; code?: number; message?: string; docs?: string }>
+// Per router: the reconcile counts of an active knoc, or `importerRun` for a
+// passive-plus knoc, whose router ran its importer; or the error.
+export type SyncReport = Array<{ name: string; ok: boolean; result?: ReconcileResult; importerRun?: true; code?: number; message?: string; docs?: string }>
 
 // Builds the connection of a configured router; the CA file is read here so
 // a changed file takes effect when the knoc is reloaded.
@@ -97,16 +99,20 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
   // Reconciles every router of a knoc now and reports what changed.
   async sync(knocName: string): Promise<SyncReport> {
     const syncs = this.#syncs.get(knocName) ?? []
-    return Promise.all(
-      syncs.map(async (sync) => {
-        const outcome = await sync.requestReconcile('requested')
-        if (outcome instanceof Error) {
-          const error = outcome as RouterError
-          return { name: sync.name, ok: false, code: error.code, message: error.message, docs: error.docs }
-        }
-        return { name: sync.name, ok: true, result: outcome }
-      }),
-    )
+    const nudgers = this.#nudgers.get(knocName) ?? []
+    const failed = (name: string, error: RouterError) => ({ name, ok: false, code: error.code, message: error.message, docs: error.docs })
+    const reconciled = syncs.map(async (sync) => {
+      const outcome = await sync.requestReconcile('requested')
+      if (outcome instanceof Error) return failed(sync.name, outcome as RouterError)
+      return { name: sync.name, ok: true, result: outcome }
+    })
+    // A passive-plus router keeps its own list, so syncing it means running
+    // its importer now.
+    const importerRuns = nudgers.map(async (nudger) => {
+      const error = await nudger.runNow()
+      return error === undefined ? { name: nudger.name, ok: true, importerRun: true as const } : failed(nudger.name, error)
+    })
+    return Promise.all([...reconciled, ...importerRuns])
   }
 
   // Lets queued pushes finish for up to deadlineMs, then closes every client.

@@ -74,6 +74,19 @@ export class RouterNudger extends EventEmitter<RouterNudgerEvents> {
     this.#schedule(delay)
   }
 
+  // Runs the importer at once, for POST /v1/knocs/{knoc}/sync, and returns
+  // the error when the router rejected it. A nudge still owed for earlier
+  // changes stays scheduled.
+  async runNow(): Promise<RouterError | undefined> {
+    try {
+      await this.#options.client.runScript(this.#options.script)
+      this.#recordSuccess()
+      return undefined
+    } catch (error) {
+      return this.#recordFailure(error)
+    }
+  }
+
   async close(): Promise<void> {
     this.#closed = true
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
@@ -88,6 +101,25 @@ export class RouterNudger extends EventEmitter<RouterNudgerEvents> {
     }, delayMs)
   }
 
+  #recordSuccess(): void {
+    this.#status.connected = true
+    this.#status.lastSuccessAt = new Date(this.#clock.now()).toISOString()
+  }
+
+  // Records a failed importer run in the status and emits it.
+  #recordFailure(error: unknown): RouterError {
+    const routerError = isRouterError(error)
+      ? error
+      : new RouterError({ code: 208011, router: this.name, method: 'POST', path: '/rest/system/script/run', hint: (error as Error).message, cause: error })
+    this.#status.connected = false
+    this.#status.lastErrorCode = routerError.code
+    this.#status.lastErrorMessage = routerError.message
+    this.#status.lastErrorDocs = routerError.docs
+    this.#status.lastErrorAt = new Date(this.#clock.now()).toISOString()
+    this.emit('failed', routerError)
+    return routerError
+  }
+
   async #nudge(): Promise<void> {
     if (this.#closed || this.#firstChangeAt === undefined) return
     const firstChangeAt = this.#firstChangeAt
@@ -96,20 +128,11 @@ export class RouterNudger extends EventEmitter<RouterNudgerEvents> {
     try {
       await this.#options.client.runScript(this.#options.script)
       this.#failures = 0
-      this.#status.connected = true
-      this.#status.lastSuccessAt = new Date(this.#clock.now()).toISOString()
+      this.#recordSuccess()
       this.emit('nudged', { latencyMs: this.#clock.now() - firstChangeAt })
     } catch (error) {
-      const routerError = isRouterError(error)
-        ? error
-        : new RouterError({ code: 208011, router: this.name, method: 'POST', path: '/rest/system/script/run', hint: (error as Error).message, cause: error })
+      this.#recordFailure(error)
       this.#failures++
-      this.#status.connected = false
-      this.#status.lastErrorCode = routerError.code
-      this.#status.lastErrorMessage = routerError.message
-      this.#status.lastErrorDocs = routerError.docs
-      this.#status.lastErrorAt = new Date(this.#clock.now()).toISOString()
-      this.emit('failed', routerError)
       // Keep the nudge owed; retry with backoff and full jitter.
       this.#firstChangeAt ??= firstChangeAt
       const { baseMs, maxMs } = this.#options.retry ?? { baseMs: 500, maxMs: 60_000 }
