@@ -35,6 +35,18 @@ t.test('tokenHash in the config authenticates', async (t) => {
   t.equal(hashAsToken.statusCode, 401, 'the hash itself is not a token')
 })
 
+t.test('token lookup store failure is 503', async (t) => {
+  const testApp = await buildTestApp(t)
+  // A dropped table makes the store lookup fail as a damaged file would.
+  testApp.runtime.database.exec('DROP TABLE admin_tokens')
+  const unknown = await testApp.app.inject({ method: 'GET', url: '/v1/knocs', headers: { authorization: 'Bearer not-a-configured-token-0123456789' } })
+  t.equal(unknown.statusCode, 503, 'a token that needs the store lookup gets 503')
+  t.equal(unknown.json().code, 'KNL_STORE_UNAVAILABLE', 'code KNL_STORE_UNAVAILABLE')
+  t.match(unknown.json().message, 'retry', 'the message says to retry')
+  const configured = await testApp.app.inject({ method: 'GET', url: '/v1/knocs', headers: testApp.auth })
+  t.equal(configured.statusCode, 200, 'a token from the config still works')
+})
+
 t.test('adminTokens entry needs exactly one form', async (t) => {
   const parse = (entry: Record<string, unknown>) => parseConfig({ adminTokens: [entry] }, { source: 'test', baseDir: '/tmp', env: {} })
   t.throws(() => parse({ name: 'both', token: configToken, tokenHash: sha256(configToken) }), ConfigError, 'token and tokenHash together are rejected')

@@ -21,7 +21,15 @@ export function adminAuthHook(tokens: AdminTokens, failures: AuthFailureLimiter)
       reply.header('WWW-Authenticate', 'Bearer realm="knocklist"')
       throw new KnocklistError('KNL_AUTH_MISSING', 'this route needs an admin token: send "Authorization: Bearer <token>" (the token is in the data folder file admin-token or in the config)')
     }
-    const name = tokens.verify(match[1]!)
+    let name: string | undefined
+    try {
+      name = tokens.verify(match[1]!)
+    } catch (error) {
+      // Tokens made with `knocklist token create` live in the store; when it
+      // cannot be read, the request can be retried but not decided.
+      request.log.error({ err: error }, 'admin token lookup in the store failed')
+      throw new KnocklistError('KNL_STORE_UNAVAILABLE', 'the admin token could not be checked because the store could not be read; retry, and check the data folder if it persists', { cause: error })
+    }
     if (name === undefined) {
       reply.header('WWW-Authenticate', 'Bearer realm="knocklist", error="invalid_token"')
       failures.recordFailure(request, { route: 'admin' })
