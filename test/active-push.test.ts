@@ -240,3 +240,33 @@ t.test('deleting a stored active knoc removes its entries', async (t) => {
   await waitFor(() => entriesOn(emulator).length === 1, 3000, 'the managed entry removed')
   t.equal(entriesOn(emulator)[0]?.address, '192.0.2.61', "the admin's entry stays")
 })
+
+t.test('changed stored knoc cleans up what it left', async (t) => {
+  const emulator = await startEmulator(t)
+  const testApp = await buildTestApp(t, { knocs: [] })
+  const base = await listen(testApp)
+  const put = (definition: Record<string, unknown>) =>
+    fetch(`${base}/v1/knocs/office`, { method: 'PUT', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify(definition) })
+  const { name: _name, ...definition } = activeKnoc(emulator)
+  const onList = (name: string) => emulator.tables.ipv4.all().filter((entry) => entry.list === name).map((entry) => entry.address)
+
+  t.equal((await put(definition)).status, 201, 'knoc created')
+  await postJson(base, '/v1/knocs/office/grants', { address: '192.0.2.70', ttl: '1h' })
+  await waitFor(() => onList(list).length === 1, 2000, 'the add')
+
+  // The same list and router with another ttl: the entry stays.
+  t.equal((await put({ ...definition, ttl: { default: '2h', max: '1d' } })).status, 200, 'knoc updated')
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.same(onList(list), ['192.0.2.70'], 'an unrelated change keeps the entry')
+
+  // A renamed list: the old list is emptied, the new one filled.
+  t.equal((await put({ ...definition, addressList: 'knocklist-renamed' })).status, 200, 'list renamed')
+  await waitFor(() => onList(list).length === 0 && onList('knocklist-renamed').length === 1, 3000, 'the move to the new list')
+  t.same(onList('knocklist-renamed'), ['192.0.2.70'], 'the grant is on the new list')
+
+  // Passive mode: knocklist no longer writes the router, so it leaves nothing there.
+  t.equal((await put({ ...definition, addressList: 'knocklist-renamed', mode: 'passive', routers: [] })).status, 200, 'switched to passive')
+  await waitFor(() => onList('knocklist-renamed').length === 0, 3000, 'the entries removed')
+  t.pass('a knoc switched to passive leaves no entries on its old router')
+})
+

@@ -80,11 +80,11 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
       for (const sync of this.#syncs.get(change.knoc) ?? []) sync.enqueue(change.address, change.after)
       for (const nudger of this.#nudgers.get(change.knoc) ?? []) nudger.poke()
     })
-    knocs.on('changed', (knoc) => {
-      this.#retire(knoc.name, false)
+    knocs.on('changed', (knoc, previous) => {
+      this.#retire(knoc.name, (routerName) => !keepsPushing(previous, knoc, routerName))
       this.#startKnoc(knoc)
     })
-    knocs.on('removed', (knoc) => this.#retire(knoc.name, true))
+    knocs.on('removed', (knoc) => this.#retire(knoc.name, () => true))
   }
 
   // Knoc names that have routers being kept in step.
@@ -201,20 +201,34 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
     this.#nudgers.set(knoc.name, nudgers)
   }
 
-  // Stops the syncs of a knoc. A deleted knoc first gets one reconcile
-  // against an empty list, which removes every entry it added.
-  #retire(knocName: string, removeEntries: boolean): void {
+  // Stops the syncs of a knoc. A router whose entries nothing will manage
+  // any more (the knoc deleted, or changed so that it no longer pushes this
+  // list to this router) first gets one reconcile against an empty list,
+  // which removes every entry knocklist added there. Otherwise a grant
+  // revoked later would stay on that router until its timeout.
+  #retire(knocName: string, removeEntriesOf: (routerName: string) => boolean): void {
     const syncs = this.#syncs.get(knocName) ?? []
     this.#syncs.delete(knocName)
     for (const nudger of this.#nudgers.get(knocName) ?? []) void nudger.close()
     this.#nudgers.delete(knocName)
     for (const sync of syncs) {
       const retiring = (async () => {
-        if (removeEntries) await sync.removeAllManaged(30_000)
+        if (removeEntriesOf(sync.name)) await sync.removeAllManaged(30_000)
         await sync.close()
       })()
       this.#retiring.add(retiring)
       void retiring.finally(() => this.#retiring.delete(retiring))
     }
   }
+}
+
+// Whether the changed knoc still pushes the same list to a router of the
+// same name in active mode, so its entries there stay managed. Routers are
+// matched by name only: a new URL for the same name is taken to be the same
+// router, because removing its entries through the old URL would race the
+// new sync adding them through the new one.
+function keepsPushing(previous: Knoc | undefined, next: Knoc, routerName: string): boolean {
+  if (previous === undefined || previous.mode !== 'active' || next.mode !== 'active') return false
+  if (previous.addressList !== next.addressList) return false
+  return next.routers.some((router) => router.name === routerName)
 }
