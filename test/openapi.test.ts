@@ -28,3 +28,16 @@ t.test('grant body schema in the description', async (t) => {
   t.same(body.required, ['address'], 'address is required')
   t.equal(body.additionalProperties, false, 'unknown fields are rejected')
 })
+
+t.test('credentials named per route', async (t) => {
+  const testApp = await buildTestApp(t)
+  const base = await listen(testApp)
+  const spec = JSON.parse((await getText(base, '/v1/openapi.json')).text) as { paths: Record<string, Record<string, { security?: Array<Record<string, unknown>> }>> }
+  for (const [path, operations] of Object.entries(spec.paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      const schemes = (operation.security ?? []).flatMap((requirement) => Object.keys(requirement))
+      if (/^\/v1\/(knocs|grants|audit)/.test(path)) t.same(schemes, ['adminToken'], `${method.toUpperCase()} ${path} needs the admin token`)
+      else if (path.startsWith('/v1/feeds/')) t.same(schemes, ['feedCredentials'], `${method.toUpperCase()} ${path} needs feed credentials`)
+    }
+  }
+})

@@ -69,6 +69,8 @@ t.test('body over bodyLimit is 413', async (t) => {
   })
   t.equal(reply.statusCode, 413, 'status 413')
   t.equal(reply.json().code, 'KNL_REQUEST_TOO_LARGE', 'code KNL_REQUEST_TOO_LARGE')
+  t.match(reply.json().message, 'limit of 1024 bytes', 'the message names the limit')
+  t.match(reply.json().message, 'server.bodyLimit', 'and the setting that raises it')
 })
 
 t.test('long URL is 414 with a code', async (t) => {

@@ -134,6 +134,21 @@ t.test('setup installs script and schedulers with policies', async (t) => {
   t.equal(startup?.onEvent, names.script)
 })
 
+t.test('setup script warnings fit the URL', async (t) => {
+  const render = (baseUrl: string, checkCertificate: boolean) =>
+    renderSetupScript({ knoc: KNOC, addressList: LIST, baseUrl, feedUsername: 'feed', feedPassword: 'feed-secret', pollIntervalSeconds: 60, checkCertificate })
+  const warnings = (script: string) => script.split('\n').filter((line) => line.startsWith('# WARNING:'))
+
+  const loopback = warnings(render('http://127.0.0.1:8080', false))
+  t.equal(loopback.length, 2, 'a loopback HTTP URL gets two warnings')
+  t.match(loopback[0], 'set server.publicUrl', 'one says to set server.publicUrl')
+  t.match(loopback[1], 'plain HTTP', 'one says the URL is plain HTTP')
+  t.notMatch(loopback.join('\n'), 'certificate checks are off', 'no certificate warning for plain HTTP')
+  t.equal(warnings(render('https://[::1]:8443', true)).length, 1, 'IPv6 loopback is unreachable too')
+  t.same(warnings(render('https://knocklist.example.net', true)), [], 'a public HTTPS URL with checks gets none')
+  t.match(warnings(render('https://knocklist.example.net', false)).join('\n'), 'certificate checks are off', 'HTTPS without checks is flagged')
+})
+
 t.test('setup pasted twice leaves one install', async (t) => {
   const setup = await setUp(t)
   await setup.router.paste(renderSetupScript(setup.options))

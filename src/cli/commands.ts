@@ -211,6 +211,11 @@ export const commands: Record<string, Command> = {
       const [knoc] = expectPositionals(positionals, ['KNOC'], 'knocklist routeros-script KNOC')
       const script = await callApiText(client(values), `/v1/knocs/${encodeURIComponent(knoc!)}/routeros/setup.rsc`)
       process.stdout.write(script)
+      // The script's warnings also go to stderr, where they are seen when
+      // stdout goes to a file.
+      for (const line of script.split('\n')) {
+        if (line.startsWith('# WARNING:')) process.stderr.write(`knocklist: ${line.slice(2)}\n`)
+      }
       return 0
     },
   },

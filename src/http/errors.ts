@@ -45,12 +45,16 @@ function fromValidationError(error: FastifyError): KnocklistError | undefined {
 }
 
 // Maps Fastify's own request errors onto the catalogue.
-function fromFastifyError(error: FastifyError): KnocklistError | undefined {
+// bodyLimit: the route's limit in bytes, which Fastify's message leaves out.
+function fromFastifyError(error: FastifyError, bodyLimit: number | undefined): KnocklistError | undefined {
   const validation = fromValidationError(error)
   if (validation !== undefined) return validation
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new KnocklistError('KNL_REQUEST_TOO_LARGE', `the request body is larger than the limit of ${error.message.match(/\d+/)?.[0] ?? 'the server'} bytes; send a smaller body`)
+      return new KnocklistError(
+        'KNL_REQUEST_TOO_LARGE',
+        `the request body is larger than the limit of ${bodyLimit === undefined ? "the server's server.bodyLimit" : `${bodyLimit} bytes`}; send a smaller body, or raise server.bodyLimit in the config`,
+      )
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new KnocklistError('KNL_REQUEST_UNSUPPORTED_MEDIA_TYPE', 'the request body must be JSON; send it with Content-Type: application/json')
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -73,7 +77,7 @@ function fromFastifyError(error: FastifyError): KnocklistError | undefined {
 // client sees only a generic message.
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = error instanceof KnocklistError ? error : fromFastifyError(error)
+    const known = error instanceof KnocklistError ? error : fromFastifyError(error, request.routeOptions?.bodyLimit)
     if (known !== undefined) {
       if (known.statusCode >= 500) request.log.error({ err: error }, 'request failed')
       else request.log.info({ code: known.code, statusCode: known.statusCode }, 'request rejected')

@@ -170,7 +170,8 @@ export async function feedRoutes(app: FastifyInstance, context: AppContext): Pro
   // Their warning lines therefore carry no request id.
   let feedLogger: FastifyBaseLogger | undefined
   const sharedFeedLogger = (logger: FastifyBaseLogger, _bindings: unknown, options: Parameters<FastifyBaseLogger['child']>[1]) => {
-    feedLogger ??= logger.child({ route: 'feed' }, options)
+    // No bindings of its own: failure lines already name the route.
+    feedLogger ??= logger.child({}, options)
     return feedLogger
   }
 

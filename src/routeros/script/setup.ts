@@ -26,7 +26,10 @@ export function renderSetupScript(options: RouterOsScriptOptions): string {
   code.line(`# 3. Adds a scheduler that runs it 3 s after boot and one that runs it every ${interval}.`)
   code.line(`# The importer downloads addresses and timeouts from ${baseUrl} and never runs downloaded text.`)
   code.line(`# It only changes entries of its address list whose comment is ${names.entryComment}.`)
-  if (!options.checkCertificate) {
+  if (isRouterUnreachable(baseUrl)) {
+    code.line(`# WARNING: a router cannot reach ${baseUrl}; set server.publicUrl in the knocklist config and get this script again.`)
+  }
+  if (baseUrl.startsWith('https:') && !options.checkCertificate) {
     code.line('# WARNING: certificate checks are off (check-certificate=no), so anyone on the network path')
     code.line('# can feed this router a different address list.')
   } else if (baseUrl.startsWith('https:')) {
@@ -53,4 +56,11 @@ export function renderSetupScript(options: RouterOsScriptOptions): string {
   code.line(`:log info ${quote(`knocklist ${options.knoc}: importer installed, polling every ${interval}`)}`)
   code.close()
   return code.toString()
+}
+
+// Whether the URL names a loopback or unspecified host, which on a router
+// means the router itself, not knocklist.
+function isRouterUnreachable(baseUrl: string): boolean {
+  const host = new URL(baseUrl).hostname.replace(/^\[|\]$/g, '')
+  return host === 'localhost' || host === '::1' || host === '::' || host === '0.0.0.0' || /^127\./.test(host)
 }
