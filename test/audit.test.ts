@@ -50,8 +50,13 @@ t.test('feed fetches are audited with client and status', async (t) => {
   const fetches = (await auditRecords(base, '?knoc=demo')).filter((record) => record.action === 'feed.fetched').reverse()
   t.equal(fetches.length, 2, 'two fetches recorded')
   t.same(fetches.map((record) => record.detail), [{ format: 'txt', status: 200, count: 1 }, { format: 'json', status: 401, count: 1 }], 'format and status')
-  t.ok(fetches.every((record) => record.actor === 'feed' && record.clientAddress === '127.0.0.1'), 'feed user and client address')
+  t.same(fetches.map((record) => record.actor), ['feed', null], 'the feed user once the credentials matched, none for a failed login')
+  t.ok(fetches.every((record) => record.clientAddress === '127.0.0.1'), 'client address')
   t.notMatch(JSON.stringify(fetches), 'wrong', 'the attempted password is not recorded')
+
+  // A client that typed the password into the username field.
+  await getText(base, '/v1/feeds/demo.txt', { authorization: `Basic ${Buffer.from('misplaced-password:').toString('base64')}` })
+  t.notMatch(JSON.stringify(await auditRecords(base, '?knoc=demo')), 'misplaced-password', 'the username of a failed login is not recorded')
 })
 
 t.test('repeated feed fetches share a record', async (t) => {

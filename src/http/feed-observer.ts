@@ -1,15 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { AppContext } from './context.js'
 
-// The user name of a Basic authorization header, without the password.
-function basicUser(header: string | undefined): string | null {
-  const match = header === undefined ? null : /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header)
-  if (match === null) return null
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8')
-  const colon = decoded.indexOf(':')
-  return colon < 0 ? null : decoded.slice(0, Math.min(colon, 64))
-}
-
 const knownFormats = new Set(['txt', 'json', 'rsc'])
 
 // The format of a feed URL: the extension of "/v1/feeds/{knoc}.txt",
@@ -37,8 +28,9 @@ export function observeFeedRequests(app: FastifyInstance, context: AppContext): 
       if (knoc !== null) context.metrics.observeFeedRequest(knoc, format, status)
       context.audit.record({
         action: 'feed.fetched',
-        // Set by the fast credential check; otherwise decoded from the header.
-        actor: request.feedUser ?? basicUser(request.headers.authorization),
+        // Set only once the credentials matched: the username of a failed
+        // login may be a password typed into the wrong field.
+        actor: request.feedUser ?? null,
         knoc,
         clientAddress: request.ip,
         detail: { format, status },

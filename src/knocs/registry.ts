@@ -103,7 +103,7 @@ export class KnocRegistry extends EventEmitter<KnocRegistryEvents> {
 
   #rejectConfigKnoc(name: string): void {
     if (this.#knocs.get(name)?.source === 'config') {
-      throw new KnocklistError('KNL_KNOC_READ_ONLY', `knoc ${JSON.stringify(name)} is declared in the config file; change it there and restart knocklist`)
+      throw new KnocklistError('KNL_KNOC_READ_ONLY', `knoc ${JSON.stringify(name)} comes from the config file (or, without one, the built-in defaults) and is read-only through the API; change the config and restart knocklist, or use another knoc name`)
     }
   }
 }

@@ -19,7 +19,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     // The knoc a feed request is for, set before authentication.
     feedKnoc?: Knoc
-    // The feed user, set when the credentials matched on the fast path.
+    // The feed user, set once the credentials matched.
     feedUser?: string
   }
 }
@@ -89,6 +89,7 @@ export async function feedRoutes(app: FastifyInstance, context: AppContext): Pro
         failures.recordFailure(request, { route: 'feed', knoc: knoc.name, usernameMatches: userMatches })
         throw new KnocklistError('KNL_AUTH_INVALID', `the feed credentials for knoc ${JSON.stringify(knoc.name)} are invalid; check the feed username and password`)
       }
+      request.feedUser = knoc.feed.username
     },
   })
 
