@@ -101,7 +101,8 @@ export const tokenCommand: Command = {
   options: { config: { type: 'string' }, json: { type: 'boolean' } },
   async run(values, positionals) {
     const configFile = values.config as string | undefined
-    switch (positionals[0]) {
+    const subcommand = positionals[0]
+    switch (subcommand) {
       case 'create':
         return create(configFile, requireName(positionals, 'create'))
       case 'list':
@@ -110,7 +111,7 @@ export const tokenCommand: Command = {
       case 'revoke':
         return revoke(configFile, requireName(positionals, 'revoke'))
       default:
-        throw new CliError(`expected create, list or revoke; usage: ${usage}`, 2)
+        throw new CliError(`${subcommand === undefined ? 'missing subcommand' : `unknown subcommand ${JSON.stringify(subcommand)}`}: use create, list or revoke; usage: ${usage}`, 2)
     }
   },
 }

@@ -30,7 +30,7 @@ function parseHost(text: string, input: string): ipaddr.IPv4 | ipaddr.IPv6 {
     // inet_aton reads "010" as octal 8 while most people mean 10, so a
     // leading zero makes the address ambiguous.
     if (!ipaddr.IPv4.isValidFourPartDecimal(text)) {
-      throw invalid(input, 'write an IPv4 address as four decimal numbers without leading zeros, such as 192.0.2.1')
+      throw invalid(input, 'write an IPv4 address as four decimal numbers from 0 to 255 without leading zeros, such as 192.0.2.1')
     }
     return ipaddr.IPv4.parse(text)
   }

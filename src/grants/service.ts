@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import { EventEmitter } from 'node:events'
 import type { Clock } from '../clock.js'
-import { DurationError, parseDuration } from '../duration.js'
+import { DurationError, formatDuration, parseDuration } from '../duration.js'
 import { KnocklistError } from '../errors.js'
 import type { KnocRegistry } from '../knocs/registry.js'
 import type { EndReason, GrantRecord, GrantStore } from '../store/grant-store.js'
@@ -322,10 +322,10 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
       seconds = parseDuration(ttl)
     } catch (error) {
       if (!(error instanceof DurationError)) throw error
-      throw new KnocklistError('KNL_TTL_INVALID', `invalid ttl ${JSON.stringify(ttl)}: use seconds or a duration such as "90s", "15m", "8h" or "1h30m"`)
+      throw new KnocklistError('KNL_TTL_INVALID', `invalid ttl ${JSON.stringify(ttl)}: use whole seconds above 0 or a duration such as "90s", "15m", "8h" or "1h30m", at most 100 years`)
     }
     if (seconds > limits.max) {
-      throw new KnocklistError('KNL_TTL_TOO_LONG', `ttl ${JSON.stringify(ttl)} is longer than this knoc's maximum of ${limits.max} seconds; ask for a shorter ttl or raise the knoc's ttl.max`)
+      throw new KnocklistError('KNL_TTL_TOO_LONG', `ttl ${JSON.stringify(ttl)} is longer than this knoc's maximum of ${limits.max} seconds (${formatDuration(limits.max)}); ask for a shorter ttl or raise the knoc's ttl.max`)
     }
     return seconds
   }
