@@ -74,6 +74,31 @@ t.test('every problem named with its key path', async (t) => {
   t.match(text, /knocs\[2\]\.routers\[0\]\.fingerprint: must be the SHA-256/, 'bad fingerprint')
 })
 
+t.test('duplicate names listed with other problems', async (t) => {
+  const problems = problemsOf(() =>
+    parseConfig(
+      {
+        server: { port: 'eighty' },
+        adminTokens: [
+          { name: 'ops', token: 'first-admin-token-0123456789abcdef' },
+          { name: 'ops', token: 'other-admin-token-0123456789abcdef' },
+        ],
+        knocs: [{ name: 'office' }, { name: 'office', ttl: { default: 'soon' } }],
+      },
+      { source: 'test', baseDir: '/', env: {} },
+    ),
+  )
+  const text = problems.join('\n')
+  t.match(text, /server\.port:/, 'the bad port')
+  t.match(text, /knocs\[1\]\.ttl\.default: invalid duration/, 'the bad duration')
+  t.match(text, /knocs\[1\]\.name: knoc name "office" is declared twice/, 'the duplicate knoc in the same list')
+  t.match(text, /adminTokens\[1\]\.name: token name "ops" is used twice; give each/, 'the duplicate token with its fix')
+  t.equal(problems.filter((problem) => problem.includes('twice')).length, 2, 'each duplicate reported once')
+
+  const alone = problemsOf(() => parseConfig({ knocs: [{ name: 'office' }, { name: 'office' }] }, { source: 'test', baseDir: '/', env: {} }))
+  t.same(alone, ['knocs[1].name: knoc name "office" is declared twice; give each knoc its own name'], 'a duplicate alone is still an error')
+})
+
 t.test('secrets never printed in problems', async (t) => {
   const problems = problemsOf(() =>
     parseConfig({ adminTokens: [{ name: 'ops', token: 'short-secret' }] }, { source: 'test', baseDir: '/', env: {} }),

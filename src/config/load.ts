@@ -107,8 +107,30 @@ export function parseConfig(raw: unknown, options: { source: string; baseDir: st
     const reported = new Set(problems.map((problem) => problem.slice(0, problem.indexOf(': '))))
     problems.push(...result.error.issues.filter((issue) => !reported.has(formatPath(issue.path))).map(describeIssue))
   }
+  problems.push(...duplicateNameProblems(substituted))
   if (problems.length > 0 || !result.success) throw new ConfigError(options.source, problems)
   return deepFreeze(resolvePaths(result.data, options.baseDir))
+}
+
+// Reports knoc and admin token names used twice. It reads the raw input, so
+// it runs even when other keys are invalid, unlike a refinement of the
+// schema, which zod skips once a field has failed.
+function duplicateNameProblems(raw: unknown): string[] {
+  const problems: string[] = []
+  const check = (key: string, describe: (name: string) => string) => {
+    const entries = (raw as Record<string, unknown> | null)?.[key]
+    if (!Array.isArray(entries)) return
+    const seen = new Set<string>()
+    entries.forEach((entry, index) => {
+      const name = (entry as { name?: unknown } | null)?.name
+      if (typeof name !== 'string') return
+      if (seen.has(name)) problems.push(`${key}[${index}].name: ${describe(name)}`)
+      seen.add(name)
+    })
+  }
+  check('knocs', (name) => `knoc name ${JSON.stringify(name)} is declared twice; give each knoc its own name`)
+  check('adminTokens', (name) => `token name ${JSON.stringify(name)} is used twice; give each admin token its own name`)
+  return problems
 }
 
 // Reads and validates a YAML config file.

@@ -191,22 +191,9 @@ export const configSchema = z
       .default({ enabled: true }),
     knocs: z.array(knocSchema).optional(),
   })
-  .superRefine((config, context) => {
-    const seen = new Set<string>()
-    config.knocs?.forEach((knoc, index) => {
-      if (seen.has(knoc.name)) {
-        context.addIssue({ code: 'custom', path: ['knocs', index, 'name'], message: `knoc name ${JSON.stringify(knoc.name)} is declared twice; give each knoc its own name` })
-      }
-      seen.add(knoc.name)
-    })
-    const tokenNames = new Set<string>()
-    config.adminTokens.forEach((entry, index) => {
-      if (tokenNames.has(entry.name)) {
-        context.addIssue({ code: 'custom', path: ['adminTokens', index, 'name'], message: `token name ${JSON.stringify(entry.name)} is used twice` })
-      }
-      tokenNames.add(entry.name)
-    })
-  })
+// Knoc and admin token names must be unique too; the loader checks that on
+// the raw input (duplicateNameProblems), so duplicates are listed together
+// with every other problem.
 
 export type Config = z.output<typeof configSchema>
 export type KnocDefinition = z.output<typeof knocSchema>
