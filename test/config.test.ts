@@ -74,6 +74,18 @@ t.test('every problem named with its key path', async (t) => {
   t.match(text, /knocs\[2\]\.routers\[0\]\.fingerprint: must be the SHA-256/, 'bad fingerprint')
 })
 
+t.test('type and range problems say what is needed', async (t) => {
+  const problems = problemsOf(() =>
+    parseConfig(
+      { server: { port: 'eighty' }, knocs: [{ name: 'office', prefix: { ipv6: 129 }, mode: 'active', routers: [{ name: 'r1', url: 'https://192.0.2.1', username: 'u' }] }] },
+      { source: 'test', baseDir: '/', env: {} },
+    ),
+  )
+  t.ok(problems.includes('server.port: must be a number (got "eighty")'), 'a wrong type names the type')
+  t.ok(problems.includes('knocs[0].prefix.ipv6: must be at most 128 (got 129)'), 'a number out of range names the limit')
+  t.ok(problems.includes('knocs[0].routers[0].password: missing; add it (a string)'), 'a missing key says to add it')
+})
+
 t.test('duplicate names listed with other problems', async (t) => {
   const problems = problemsOf(() =>
     parseConfig(

@@ -63,6 +63,14 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   const last = issue.path.at(-1)
   const isSecret = typeof last === 'string' && secretKeys.test(last)
   let text = `${where}: ${issue.message}`
+  // zod's own wording ("Invalid input: expected number, received string")
+  // names no fix; these say what the key needs.
+  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
+    text = 'input' in issue && issue.input === undefined ? `${where}: missing; add it (a ${issue.expected})` : `${where}: must be a ${issue.expected}`
+  } else if ((issue.code === 'too_big' || issue.code === 'too_small') && issue.origin === 'number' && /^Too (big|small)/.test(issue.message)) {
+    const limit = issue.code === 'too_big' ? issue.maximum : issue.minimum
+    text = `${where}: must be ${issue.code === 'too_big' ? 'at most' : 'at least'} ${String(limit)}${issue.inclusive === false ? ' (exclusive)' : ''}`
+  }
   if (issue.code === 'unrecognized_keys') {
     text = `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}; remove or rename ${issue.keys.length > 1 ? 'them' : 'it'} (check the spelling against the documented config)`
   } else if ('input' in issue && issue.input !== undefined && !isSecret && issue.code !== 'custom') {
@@ -145,7 +153,8 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
 
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
   if (document.errors.length > 0) {
-    throw new ConfigError(file, document.errors.map((error) => `YAML syntax: ${error.message.split('\n')[0]}`))
+    // The first line of the yaml message ends with ":" before a code excerpt.
+    throw new ConfigError(file, document.errors.map((error) => `YAML syntax: ${error.message.split('\n')[0]!.replace(/:\s*$/, '')}; fix the file at that place`))
   }
   return parseConfig(document.toJS(), { source: file, baseDir: path.dirname(path.resolve(file)), env })
 }
