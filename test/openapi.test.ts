@@ -41,3 +41,16 @@ t.test('credentials named per route', async (t) => {
     }
   }
 })
+
+t.test('knoc body and success statuses described', async (t) => {
+  const testApp = await buildTestApp(t)
+  const base = await listen(testApp)
+  const spec = JSON.parse((await getText(base, '/v1/openapi.json')).text)
+  const put = spec.paths['/v1/knocs/{knoc}'].put
+  const body = put.requestBody.content['application/json'].schema
+  t.ok(body.properties.mode && body.properties.routers && body.properties.feed, 'PUT documents the knoc fields')
+  t.same(Object.keys(put.responses).sort(), ['200', '201'], 'PUT answers 200 or 201')
+  t.same(Object.keys(spec.paths['/v1/knocs/{knoc}'].delete.responses), ['204'], 'DELETE of a knoc answers 204')
+  t.same(Object.keys(spec.paths['/v1/grants/{id}'].delete.responses), ['204'], 'DELETE of a grant answers 204')
+  t.same(Object.keys(spec.paths['/v1/knocs/{knoc}/grants'].post.responses), ['201'], 'a grant answers 201')
+})

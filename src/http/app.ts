@@ -16,6 +16,8 @@ import { healthRoutes } from './routes/health.js'
 import { knocRoutes } from './routes/knocs.js'
 import { uiRoutes } from './routes/ui.js'
 import { version } from '../version.js'
+import { knocSchema } from '../config/schema.js'
+import { z } from 'zod'
 
 // Paths redacted from every log line, so a secret in a header or a logged
 // object never reaches the log.
@@ -89,7 +91,7 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
         },
       },
     },
-    transform: jsonSchemaTransform,
+    transform: describeRoute,
   })
   app.get('/v1/openapi.json', { schema: { summary: 'This API description in OpenAPI 3', tags: ['meta'] } }, async () => app.swagger())
   registerRequestLimits(app)
@@ -111,4 +113,31 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
     await admin.register(routerOsRoutes, context)
   })
   return app
+}
+
+type TransformArguments = Parameters<typeof jsonSchemaTransform>[0]
+
+// The JSON Schema of a knoc definition, as PUT /v1/knocs/{knoc} accepts it.
+let knocBodySchema: Record<string, unknown> | undefined
+
+// Adds to the OpenAPI description what the route schemas leave out because
+// the handlers check or send it themselves: the knoc definition that
+// PUT /v1/knocs/{knoc} validates with the config schema, and the success
+// statuses other than 200.
+function describeRoute(transformArguments: TransformArguments): ReturnType<typeof jsonSchemaTransform> {
+  const transformed = jsonSchemaTransform(transformArguments)
+  const { url, route } = transformArguments
+  const methods = Array.isArray(route.method) ? route.method : [route.method]
+  const schema = { ...(transformed.schema as Record<string, unknown>) }
+  if (methods.includes('PUT') && url === '/v1/knocs/:knoc') {
+    knocBodySchema ??= z.toJSONSchema(knocSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
+    const { $schema: _dialect, ...body } = knocBodySchema
+    schema.body = body
+    schema.response = { 200: { description: 'The knoc was replaced', type: 'object' }, 201: { description: 'The knoc was created', type: 'object' } }
+  } else if (methods.includes('DELETE')) {
+    schema.response = { 204: { description: 'Deleted', type: 'null' } }
+  } else if (methods.includes('POST') && url === '/v1/knocs/:knoc/grants') {
+    schema.response = { 201: { description: 'The grant was stored', type: 'object' } }
+  }
+  return { ...transformed, schema } as ReturnType<typeof jsonSchemaTransform>
 }
