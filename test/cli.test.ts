@@ -19,6 +19,13 @@ t.test('grant, grants and revoke through the CLI', async (t) => {
   t.equal(listed.code, 0, 'grants exits 0')
   t.match(listed.stdout, /2001:db8::5\s+\S+\s+alice\s+laptop/, 'the table lists address, user and comment')
 
+  const knocs = await runCli(['knocs'], { cwd, env })
+  t.equal(knocs.code, 0, `knocs exits 0 (${knocs.stderr})`)
+  t.match(knocs.stdout, /^NAME\s+MODE\s+LIST\s+GRANTS\s+SOURCE\n/, 'knocs prints a header')
+  t.match(knocs.stdout, /\ndemo\s+passive\s+knocklist-demo\s+1\s+config\n/, 'and the demo knoc with its grant count')
+  const unknownKnoc = await runCli(['grants', 'nope'], { cwd, env })
+  t.match(unknownKnoc.stderr, 'knocklist knocs', 'an unknown knoc points to the knocs command')
+
   const revoked = await runCli(['revoke', grant.id], { cwd, env })
   t.equal(revoked.code, 0, 'revoke exits 0')
   const again = await runCli(['revoke', grant.id], { cwd, env })
@@ -38,6 +45,10 @@ t.test('CLI errors name the fix', async (t) => {
 
   const usage = await runCli(['grant', 'demo'], { cwd })
   t.equal(usage.code, 2, 'missing argument exits 2')
+  t.match(usage.stderr, 'expected KNOC and ADDRESS, got "demo"', 'names what was given')
+  const help = await runCli(['grant', '--help'], { cwd })
+  t.equal(help.code, 0, 'grant --help exits 0')
+  t.match(help.stdout, 'Usage: knocklist', 'and prints the help')
   const unknown = await runCli(['frobnicate'], { cwd })
   t.equal(unknown.code, 2, 'unknown command exits 2')
   t.match(unknown.stderr, 'frobnicate', 'names the unknown command')

@@ -115,3 +115,12 @@ t.test('unknown route gives coded 404', async (t) => {
   t.equal(reply.status, 404, 'status 404')
   t.equal(JSON.parse(reply.text).code, 'KNL_ROUTE_NOT_FOUND', 'code KNL_ROUTE_NOT_FOUND')
 })
+
+t.test('empty user and comment stored as none', async (t) => {
+  const testApp = await buildTestApp(t)
+  const base = await listen(testApp)
+  const created = await postJson(base, '/v1/knocs/demo/grants', { address: '192.0.2.8', user: '', comment: '' })
+  t.equal(created.status, 201, 'granted')
+  t.equal(created.json?.user, null, 'user is null')
+  t.equal(created.json?.comment, null, 'comment is null')
+})

@@ -24,9 +24,26 @@ function client(values: Values): ClientOptions {
 
 function expectPositionals(positionals: string[], names: string[], usage: string): string[] {
   if (positionals.length !== names.length) {
-    throw new CliError(`expected ${names.join(' and ')}; usage: ${usage}`, 2)
+    const expected = names.length === 0 ? 'no arguments' : names.join(' and ')
+    throw new CliError(`expected ${expected}, got ${positionals.length === 0 ? 'none' : positionals.map((value) => JSON.stringify(value)).join(' ')}; usage: ${usage}`, 2)
   }
   return positionals
+}
+
+interface KnocReply {
+  name: string
+  mode: string
+  addressList: string
+  activeGrants: number
+  source: string
+}
+
+// Prints rows under a header, each column as wide as its widest cell.
+function printTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): void {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
+  for (const row of [header, ...rows]) {
+    process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}\n`)
+  }
 }
 
 interface GrantReply {
@@ -98,6 +115,21 @@ export const commands: Record<string, Command> = {
     },
   },
 
+  knocs: {
+    options: clientOptions,
+    async run(values, positionals) {
+      expectPositionals(positionals, [], 'knocklist knocs')
+      const { knocs } = (await callApi(client(values), 'GET', '/v1/knocs')) as { knocs: KnocReply[] }
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(knocs)}\n`)
+        return 0
+      }
+      const rows = knocs.map((knoc) => [knoc.name, knoc.mode, knoc.addressList, String(knoc.activeGrants), knoc.source])
+      printTable(['NAME', 'MODE', 'LIST', 'GRANTS', 'SOURCE'], rows)
+      return 0
+    },
+  },
+
   grants: {
     options: clientOptions,
     async run(values, positionals) {
@@ -112,11 +144,7 @@ export const commands: Record<string, Command> = {
         return 0
       }
       const rows = grants.map((grant) => [grant.id, grant.address, grant.expiresAt, grant.user ?? '-', grant.comment ?? ''])
-      const header = ['ID', 'ADDRESS', 'EXPIRES', 'USER', 'COMMENT']
-      const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
-      for (const row of [header, ...rows]) {
-        process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}\n`)
-      }
+      printTable(['ID', 'ADDRESS', 'EXPIRES', 'USER', 'COMMENT'], rows)
       return 0
     },
   },

@@ -12,6 +12,7 @@ Commands:
                                                grant ADDRESS access to KNOC
   revoke GRANT_ID                              revoke a grant
   grants KNOC                                  list the active grants of KNOC
+  knocs                                        list the knocs
   validate --url URL --username NAME --list LIST [--password-env VAR]
            [--insecure] [--ca FILE] [--fingerprint SHA256]
                                                check a RouterOS connection
@@ -43,6 +44,11 @@ async function main(argv: string[]): Promise<number> {
   const command = commands[name]
   if (command === undefined || !Object.hasOwn(commands, name)) {
     throw new CliError(`unknown command ${JSON.stringify(name)}; run knocklist --help for the list`, 2)
+  }
+  // `knocklist grant --help` shows the same help as `knocklist --help`.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${usage}\n`)
+    return 0
   }
 
   let parsed

@@ -90,12 +90,11 @@ export function checkPrefixLimits(canonical: CanonicalAddress, limits: PrefixLim
   }
   const limit = limits[canonical.family]
   if (canonical.prefixLength < limit) {
-    const hint = limit === maxPrefix[canonical.family]
-      ? 'this knoc accepts single hosts only'
-      : `the widest network this knoc accepts is a /${limit}`
+    const hostsOnly = limit === maxPrefix[canonical.family]
+    const hint = hostsOnly ? 'this knoc accepts single hosts only' : `the widest network this knoc accepts is a /${limit}`
     throw new KnocklistError(
       'KNL_ADDRESS_TOO_WIDE',
-      `address ${JSON.stringify(input)} is a /${canonical.prefixLength} network, but ${hint}; grant a narrower network or raise the knoc's prefix.${canonical.family} limit`,
+      `address ${JSON.stringify(input)} is a /${canonical.prefixLength} network, but ${hint}; grant ${hostsOnly ? 'a single host' : 'a narrower network'} or raise the knoc's prefix.${canonical.family} limit`,
     )
   }
 }

@@ -214,8 +214,9 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
       knoc: knoc.name,
       address: canonical.address,
       family: canonical.family,
-      user: request.user ?? null,
-      comment: request.comment ?? null,
+      // An empty user or comment is stored as none.
+      user: request.user || null,
+      comment: request.comment || null,
       createdBy,
       createdAt: now,
       expiresAt: now + ttlSeconds * 1000,
@@ -266,7 +267,7 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
     const state = stored && this.#states.get(stored.knoc)
     const grant = state ? grantsAt(state, stored.address).find((candidate) => candidate.id === id) : undefined
     if (grant === undefined) {
-      throw new KnocklistError('KNL_GRANT_NOT_FOUND', `grant ${JSON.stringify(id)} not found or no longer active; list active grants with GET /v1/knocs/{knoc}/grants`)
+      throw new KnocklistError('KNL_GRANT_NOT_FOUND', `grant ${JSON.stringify(id)} not found or no longer active; list active grants with knocklist grants KNOC or GET /v1/knocs/{knoc}/grants`)
     }
     this.#end(grant.knoc, [grant], 'revoked', actor)
     return grant

@@ -71,7 +71,7 @@ export class KnocRegistry extends EventEmitter<KnocRegistryEvents> {
   require(name: string): Knoc {
     const knoc = this.#knocs.get(name)
     if (knoc === undefined) {
-      throw new KnocklistError('KNL_KNOC_NOT_FOUND', `knoc ${JSON.stringify(name)} not found; list the knocs with GET /v1/knocs`)
+      throw new KnocklistError('KNL_KNOC_NOT_FOUND', `knoc ${JSON.stringify(name)} not found; list the knocs with knocklist knocs or GET /v1/knocs`)
     }
     return knoc
   }
