@@ -16,6 +16,8 @@ export interface AuthFailureLimits {
 // At ten guesses a minute, finding a 24-byte token or an 8-character feed
 // password takes years. A client with a stale password works again within a
 // minute of being fixed.
+// TODO: these limits are fixed; a config key would let sites behind one
+// NAT address with many clients raise them.
 export const defaultAuthFailureLimits: AuthFailureLimits = { maxFailures: 10, windowMs: 60_000, maxClients: 10_000 }
 
 interface FailureWindow {

@@ -227,6 +227,9 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
 // matched by name only: a new URL for the same name is taken to be the same
 // router, because removing its entries through the old URL would race the
 // new sync adding them through the new one.
+// TODO: only stored knocs change at run time. A config knoc edited between
+// restarts has no previous definition here, so entries under its old list
+// name are left to expire by their timeouts.
 function keepsPushing(previous: Knoc | undefined, next: Knoc, routerName: string): boolean {
   if (previous === undefined || previous.mode !== 'active' || next.mode !== 'active') return false
   if (previous.addressList !== next.addressList) return false
