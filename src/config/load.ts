@@ -64,7 +64,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   const isSecret = typeof last === 'string' && secretKeys.test(last)
   let text = `${where}: ${issue.message}`
   // zod's own wording ("Invalid input: expected number, received string")
-  // names no fix; these say what the key needs.
+  // names no fix; these messages state what the key needs.
   if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
     text = 'input' in issue && issue.input === undefined ? `${where}: missing; add it (a ${issue.expected})` : `${where}: must be a ${issue.expected}`
   } else if ((issue.code === 'too_big' || issue.code === 'too_small') && issue.origin === 'number' && /^Too (big|small)/.test(issue.message)) {

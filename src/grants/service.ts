@@ -35,8 +35,8 @@ export interface EntryChange {
   after: EffectiveEntry | undefined
 }
 
-// What memory keeps of an active grant: enough for feeds, routers and
-// expiry. Comments and creation details stay in the store, which lists them.
+// The in-memory record of an active grant, with enough for feeds, routers
+// and expiry. Comments and creation details stay in the store, which lists them.
 export interface ActiveGrant {
   readonly id: string
   readonly knoc: string
@@ -149,7 +149,7 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
   start(): void {
     const now = this.#clock.now()
     const byKnoc = new Map<string, { expired: ActiveGrant[]; orphaned: ActiveGrant[] }>()
-    // Rows are read one at a time, so start-up never holds every row at once.
+    // Rows are read one at a time, so start-up never keeps every row in memory at once.
     for (const row of this.#store.iterateActive()) {
       const knoc = this.#knocs.get(row.knoc)
       const grant = this.#activeGrant(row, knoc?.name ?? row.knoc)

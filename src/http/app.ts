@@ -102,8 +102,8 @@ export async function buildApp(context: AppContext, options: BuildAppOptions = {
   await app.register(uiRoutes, context)
   await app.register(async (admin) => {
     admin.addHook('onRequest', adminAuthHook(context.adminTokens, authFailureLimiter(context)))
-    // Every route of this scope needs the bearer token; the OpenAPI
-    // description says so per route.
+    // Every route of this scope needs the bearer token, and the OpenAPI
+    // description declares it per route.
     admin.addHook('onRoute', (route) => {
       route.schema = { ...route.schema, security: [{ adminToken: [] }] }
     })
