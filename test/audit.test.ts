@@ -22,6 +22,7 @@ t.test('grant life cycle is audited', async (t) => {
   t.ok(records.every((record) => record.actor === 'tests'), 'the token name is the actor')
   t.equal(records[0]?.address, '192.0.2.1', 'the address is recorded')
   t.equal(records[3]?.grantId, first.json?.id, 'the revoked grant is named')
+  t.ok(records.every((record) => record.clientAddress === '127.0.0.1'), 'the client address of each request is recorded')
   t.ok(records.every((record) => !Number.isNaN(Date.parse(record.at as string))), 'each record has a time')
 })
 

@@ -85,7 +85,10 @@ t.test('audit command reads the trail', async (t) => {
 
   const audit = await runCli(['audit', '--knoc', 'demo', '--limit', '5'], { cwd, env })
   t.equal(audit.code, 0, `audit exits 0 (${audit.stderr})`)
-  t.match(audit.stdout, /grant\.created\s+demo\s+192\.0\.2\.77\s+tests/, 'lists the grant with knoc, address and actor')
+  t.match(audit.stdout, /^TIME\s+ACTION\s+KNOC\s+ADDRESS\s+CLIENT\s+ACTOR\s+DETAIL\n/, 'a header names the columns')
+  t.match(audit.stdout, /grant\.created\s+demo\s+192\.0\.2\.77\s+127\.0\.0\.1\s+tests/, 'lists the grant with knoc, address, client and actor')
+  const none = await runCli(['audit', '--knoc', 'nope'], { cwd, env })
+  t.equal(none.stdout, 'no audit records match\n', 'an empty result says so')
   const bad = await runCli(['audit', '--limit', 'lots'], { cwd, env })
   t.equal(bad.code, 1, 'a bad limit exits 1')
   t.match(bad.stderr, 'KNL_REQUEST_INVALID', 'with the server code')

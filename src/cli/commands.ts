@@ -225,10 +225,20 @@ export const commands: Record<string, Command> = {
         process.stdout.write(`${JSON.stringify(records)}\n`)
         return 0
       }
-      for (const record of records) {
-        const parts = [record.at, record.action, record.knoc ?? '-', record.address ?? record.clientAddress ?? '-', record.actor ?? '-']
-        process.stdout.write(`${parts.join('  ')}${record.detail ? `  ${JSON.stringify(record.detail)}` : ''}\n`)
+      if (records.length === 0) {
+        process.stdout.write('no audit records match\n')
+        return 0
       }
+      const rows = records.map((record) => [
+        record.at,
+        record.action,
+        record.knoc ?? '-',
+        record.address ?? '-',
+        record.clientAddress ?? '-',
+        record.actor ?? '-',
+        record.detail ? JSON.stringify(record.detail) : '',
+      ])
+      printTable(['TIME', 'ACTION', 'KNOC', 'ADDRESS', 'CLIENT', 'ACTOR', 'DETAIL'], rows)
       return 0
     },
   },

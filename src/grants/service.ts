@@ -51,9 +51,10 @@ export interface ActiveGrant {
 export interface GrantServiceEvents {
   change: [change: EntryChange]
   // extended: the grant moved the expiry of an address that was already listed.
-  granted: [grant: GrantRecord, extended: boolean]
+  // clientAddress: where the request came from, for the audit trail.
+  granted: [grant: GrantRecord, extended: boolean, clientAddress: string | null]
   // actor: who revoked the grant; null when it expired or its knoc was deleted.
-  ended: [grant: ActiveGrant, reason: EndReason, actor: string | null]
+  ended: [grant: ActiveGrant, reason: EndReason, actor: string | null, clientAddress: string | null]
   error: [error: unknown]
 }
 
@@ -132,7 +133,7 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
   readonly #clock: Clock
   readonly #states = new Map<string, KnocState>()
   readonly #expiries = new ExpiryQueue<ActiveGrant>()
-  #pendingInserts: Array<{ grant: GrantRecord; resolve: (grant: GrantRecord) => void; reject: (error: unknown) => void }> = []
+  #pendingInserts: Array<{ grant: GrantRecord; clientAddress: string | null; resolve: (grant: GrantRecord) => void; reject: (error: unknown) => void }> = []
   #timer: unknown
   #timerAt = Infinity
   #stopped = false
@@ -165,7 +166,7 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
       for (const [grants, reason] of [[pending.expired, 'expired'], [pending.orphaned, 'knoc-deleted']] as const) {
         if (grants.length === 0) continue
         this.#store.end(knoc, grants.map((grant) => grant.id), reason, now)
-        for (const grant of grants) this.emit('ended', grant, reason, null)
+        for (const grant of grants) this.emit('ended', grant, reason, null, null)
       }
     }
     // Ending grants above bumped versions in the store after the states
@@ -188,7 +189,7 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
   // durable: it survives a crash from here on. Grants submitted in the same
   // turn of the event loop are committed in one transaction (group commit),
   // so a burst costs one fsync instead of one per grant.
-  grant(knocName: string, request: GrantRequest, createdBy: string | null): Promise<GrantRecord> {
+  grant(knocName: string, request: GrantRequest, createdBy: string | null, clientAddress: string | null = null): Promise<GrantRecord> {
     let grant: GrantRecord
     try {
       grant = this.#newGrant(knocName, request, createdBy)
@@ -196,7 +197,7 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
       return Promise.reject(error)
     }
     return new Promise((resolve, reject) => {
-      this.#pendingInserts.push({ grant, resolve, reject })
+      this.#pendingInserts.push({ grant, clientAddress, resolve, reject })
       if (this.#pendingInserts.length === 1) setImmediate(() => this.#commitPendingInserts())
     })
   }
@@ -245,13 +246,13 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
       return
     }
 
-    for (const { grant, resolve } of accepted) {
+    for (const { grant, clientAddress, resolve } of accepted) {
       const state = this.#state(grant.knoc)
       const before = state.entries.get(grant.address)
       state.version = versions.get(grant.knoc)!
       state.changedAt = grant.createdAt
       this.#add(this.#activeGrant(grant, grant.knoc))
-      this.emit('granted', grant, before !== undefined && grant.expiresAt > before.expiresAt)
+      this.emit('granted', grant, before !== undefined && grant.expiresAt > before.expiresAt, clientAddress)
       this.#emitChange(grant.knoc, grant.address, before)
       resolve(grant)
     }
@@ -260,7 +261,7 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
 
   // Revokes one active grant; raises KNL_GRANT_NOT_FOUND for an unknown or
   // already ended id.
-  revoke(id: string, actor: string | null = null): ActiveGrant {
+  revoke(id: string, actor: string | null = null, clientAddress: string | null = null): ActiveGrant {
     // Revocations are rare, so the id is looked up in the store rather than
     // kept in a process-wide index.
     const stored = this.#store.findActive(id)
@@ -269,7 +270,7 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
     if (grant === undefined) {
       throw new KnocklistError('KNL_GRANT_NOT_FOUND', `grant ${JSON.stringify(id)} not found or no longer active; list active grants with knocklist grants KNOC or GET /v1/knocs/{knoc}/grants`)
     }
-    this.#end(grant.knoc, [grant], 'revoked', actor)
+    this.#end(grant.knoc, [grant], 'revoked', actor, clientAddress)
     return grant
   }
 
@@ -367,7 +368,7 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
   }
 
   // Stores the end of grants of one knoc, then applies it in memory.
-  #end(knocName: string, grants: readonly ActiveGrant[], reason: EndReason, actor: string | null = null): void {
+  #end(knocName: string, grants: readonly ActiveGrant[], reason: EndReason, actor: string | null = null, clientAddress: string | null = null): void {
     const now = this.#clock.now()
     const version = this.#store.end(knocName, grants.map((grant) => grant.id), reason, now)
     const state = this.#state(knocName)
@@ -386,7 +387,7 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
       grant.ended = true
       state.grantCount--
       this.#refreshEntry(state, grant.address)
-      this.emit('ended', grant, reason, actor)
+      this.emit('ended', grant, reason, actor, clientAddress)
     }
     for (const [address, before] of touched) this.#emitChange(knocName, address, before)
   }

@@ -30,7 +30,7 @@ export async function grantRoutes(app: FastifyInstance, context: AppContext): Pr
     },
   }, async (request, reply) => {
     context.knocs.require(request.params.knoc)
-    const grant = await context.grants.grant(request.params.knoc, request.body, request.actor ?? null)
+    const grant = await context.grants.grant(request.params.knoc, request.body, request.actor ?? null, request.ip)
     request.log.info({ knoc: grant.knoc, grantId: grant.id, address: grant.address, actor: request.actor }, 'grant created')
     return reply.code(201).send(describeGrant(grant))
   })
@@ -45,7 +45,7 @@ export async function grantRoutes(app: FastifyInstance, context: AppContext): Pr
   routes.delete('/v1/grants/:id', {
     schema: { summary: 'Revoke a grant', tags: ['grants'], params: grantParams, response: { 204: z.null().describe('Revoked'), 404: errorReply } },
   }, async (request, reply) => {
-    const grant = context.grants.revoke(request.params.id, request.actor ?? null)
+    const grant = context.grants.revoke(request.params.id, request.actor ?? null, request.ip)
     request.log.info({ knoc: grant.knoc, grantId: grant.id, address: grant.address, actor: request.actor }, 'grant revoked')
     return reply.code(204).send(null)
   })
