@@ -41,6 +41,22 @@ t.test('invalid addresses rejected with the value named', async (t) => {
   t.throws(() => canonicalizeAddress(42), { code: 'KNL_ADDRESS_INVALID' }, 'a number is not an address')
 })
 
+t.test('addresses no client sends from rejected', async (t) => {
+  const cases = [
+    ['0.0.0.0', 'unspecified'],
+    ['::', 'unspecified'],
+    ['255.255.255.255', 'broadcast'],
+    ['224.0.0.1', 'multicast'],
+    ['239.1.0.0/16', 'multicast'],
+    ['ff02::1', 'multicast'],
+  ] as const
+  for (const [input, kind] of cases) {
+    t.throws(() => canonicalizeAddress(input), { code: 'KNL_ADDRESS_INVALID', message: new RegExp(kind) }, `${input} is rejected as ${kind}`)
+  }
+  t.equal(canonicalizeAddress('0.0.0.0/0').prefixLength, 0, 'the whole address space still reaches the default-route check')
+  t.equal(canonicalizeAddress('192.0.2.255').address, '192.0.2.255', 'a host ending in .255 is a normal host')
+})
+
 t.test('prefix limits', async (t) => {
   const network = canonicalizeAddress('10.1.2.3/24')
   t.throws(() => checkPrefixLimits(network, hostsOnly, '10.1.2.3/24'), { code: 'KNL_ADDRESS_TOO_WIDE' }, 'hosts only rejects a /24')

@@ -132,16 +132,19 @@ t.test('yaml syntax errors and missing files', async (t) => {
 
 t.test('fingerprint normalised and durations in seconds', async (t) => {
   const fingerprint = 'AB:'.repeat(31) + 'AB'
+  // The CA file must exist, as a PEM certificate, in the config folder.
+  const configDir = temporaryDirectory(t)
+  writeFileSync(path.join(configDir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
   const config = parseConfig(
     {
       knocs: [{ name: 'edge', mode: 'active', ttl: { default: '1h30m', max: 86400 }, routers: [{ name: 'edge1', url: 'https://192.0.2.1', username: 'u', password: 'p', fingerprint, ca: 'ca.pem' }] }],
     },
-    { source: 'test', baseDir: '/etc/knocklist', env: {} },
+    { source: 'test', baseDir: configDir, env: {} },
   )
   const knoc = config.knocs![0]!
   t.equal(knoc.ttl.default, 5400, '1h30m is 5400 seconds')
   t.equal(knoc.ttl.max, 86400, 'a number is seconds')
   t.equal(knoc.routers[0]?.fingerprint, 'ab'.repeat(32), 'fingerprint without colons, lower case')
-  t.equal(knoc.routers[0]?.ca, '/etc/knocklist/ca.pem', 'relative paths resolved against the config folder')
+  t.equal(knoc.routers[0]?.ca, path.join(configDir, 'ca.pem'), 'relative paths resolved against the config folder')
   t.equal(knoc.addressList, 'knocklist-edge', 'address list defaults from the knoc name')
 })

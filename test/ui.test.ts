@@ -318,8 +318,10 @@ t.test('passive setup script shown and copyable', async (t) => {
     'IPv4 rule with the list name escaped',
   )
   t.match(await page.locator('#filter-rule-ipv6').innerText(), /^\/ipv6 firewall filter add chain=input action=accept src-address-list="branch \\"vpn\\" \\\$users"/, 'IPv6 rule')
+  await page.getByLabel('TCP port (optional)').fill('70000')
+  t.equal(await page.locator('#filter-rule-ipv4').count(), 0, 'an invalid port hides the rules instead of widening them')
   await page.getByLabel('TCP port (optional)').fill('22')
-  t.match(await ipv4.innerText(), 'protocol=tcp dst-port=22', 'port narrows the rule')
+  t.match(await page.locator('#filter-rule-ipv4').innerText(), 'protocol=tcp dst-port=22', 'port narrows the rule')
 
   const script = page.locator('#setup-script')
   await script.waitFor({ timeout: 3000 }).catch(() => undefined)

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseDocument } from 'yaml'
+import { caFileProblem } from './ca-file.js'
 import type { z } from 'zod'
 import { configSchema, type Config } from './schema.js'
 
@@ -117,7 +118,15 @@ export function parseConfig(raw: unknown, options: { source: string; baseDir: st
   }
   problems.push(...duplicateNameProblems(substituted))
   if (problems.length > 0 || !result.success) throw new ConfigError(options.source, problems)
-  return deepFreeze(resolvePaths(result.data, options.baseDir))
+  const resolved = resolvePaths(result.data, options.baseDir)
+  resolved.knocs?.forEach((knoc, knocIndex) => {
+    knoc.routers.forEach((router, routerIndex) => {
+      const problem = router.ca === undefined ? undefined : caFileProblem(router.ca)
+      if (problem !== undefined) problems.push(`knocs[${knocIndex}].routers[${routerIndex}].ca: ${problem}`)
+    })
+  })
+  if (problems.length > 0) throw new ConfigError(options.source, problems)
+  return deepFreeze(resolved)
 }
 
 // Reports knoc and admin token names used twice. It reads the raw input, so

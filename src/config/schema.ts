@@ -76,11 +76,27 @@ const httpUrl = z.string().refine(
   { message: 'must be an http:// or https:// URL without credentials, such as https://192.0.2.1 or https://192.0.2.1:8443' },
 )
 
+// A router's base URL: scheme, host and port only, because the REST client
+// appends /rest/... itself. A path such as /rest would be sent twice.
+const routerUrl = httpUrl.refine(
+  (value) => {
+    let url: URL
+    try {
+      url = new URL(value)
+    } catch {
+      return true // reported by httpUrl
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return true
+    return /^https?:\/\/[^/]/i.test(value) && (url.pathname === '/' || url.pathname === '') && url.search === '' && url.hash === ''
+  },
+  { message: 'must be the router address only, without a path or query, such as https://192.0.2.1 or https://192.0.2.1:8443; knocklist adds /rest itself' },
+)
+
 export const routerSchema = z.strictObject({
   name: z.string().regex(routerNamePattern, {
     message: 'must be 1 to 63 letters, digits, dots, dashes or underscores, starting with a letter or digit',
   }),
-  url: httpUrl,
+  url: routerUrl,
   username: printable('username', 128),
   password: z.string().min(1, { message: 'must not be empty; set the password of the RouterOS user' }),
   insecure: z.boolean().default(false),

@@ -76,6 +76,15 @@ export function canonicalizeAddress(input: unknown): CanonicalAddress {
   const base = network instanceof ipaddr.IPv6 ? network.toRFC5952String() : network.toString()
   const address = prefixLength === maxPrefix[family] ? base : `${base}/${prefixLength}`
 
+  // No client sends from these, so a grant for one is a mistake: 0.0.0.0 and
+  // :: mean "no address", 255.255.255.255 is the local broadcast, and a
+  // multicast address is a group, not a host.
+  const range = network.range()
+  if (prefixLength === maxPrefix[family] && (range === 'unspecified' || range === 'broadcast')) {
+    throw invalid(input, `${base} is the ${range} address, not a client; grant the address the client connects from`)
+  }
+  if (range === 'multicast') throw invalid(input, `${address} is a multicast address, not a client; grant the address the client connects from`)
+
   return { address, family, prefixLength }
 }
 

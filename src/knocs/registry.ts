@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events'
+import path from 'node:path'
 import { z } from 'zod'
+import { caFileProblem } from '../config/ca-file.js'
 import { knocNamePattern, knocSchema, type KnocDefinition } from '../config/schema.js'
 import { KnocklistError } from '../errors.js'
 import type { KnocStore } from '../store/knoc-store.js'
@@ -24,6 +26,20 @@ function describeIssues(error: z.ZodError): string {
 }
 
 // Validates a knoc definition from the admin API or the store.
+// Rejects a stored knoc whose routers name a CA file that is not usable now,
+// before anything is stored. A stored knoc has no config folder, so its CA
+// paths must be absolute.
+function checkCaFiles(definition: KnocDefinition): void {
+  for (const router of definition.routers) {
+    if (router.ca === undefined) continue
+    if (!path.isAbsolute(router.ca)) {
+      throw new KnocklistError('KNL_KNOC_INVALID', `router ${JSON.stringify(router.name)}: CA file ${JSON.stringify(router.ca)} is a relative path; give the absolute path on the knocklist server`)
+    }
+    const problem = caFileProblem(router.ca)
+    if (problem !== undefined) throw new KnocklistError('KNL_KNOC_INVALID', `router ${JSON.stringify(router.name)}: ${problem}`)
+  }
+}
+
 export function parseKnocDefinition(name: string, input: unknown): KnocDefinition {
   if (!knocNamePattern.test(name)) {
     throw new KnocklistError('KNL_KNOC_NAME_INVALID', `invalid knoc name ${JSON.stringify(name)}: use 1 to 63 lower-case letters, digits or dashes, starting with a letter or digit`)
@@ -84,6 +100,7 @@ export class KnocRegistry extends EventEmitter<KnocRegistryEvents> {
   put(name: string, input: unknown): { knoc: Knoc; created: boolean } {
     this.#rejectConfigKnoc(name)
     const definition = parseKnocDefinition(name, input)
+    checkCaFiles(definition)
     const created = this.#store.put(name, definition, this.#now())
     const previous = this.#knocs.get(name)
     const knoc: Knoc = Object.freeze({ ...definition, source: 'store' })

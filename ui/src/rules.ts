@@ -29,10 +29,14 @@ export const routerUrl: Rule = (value) => {
   try {
     url = new URL(value)
   } catch {
-    return 'Enter a full URL starting with https:// or http://.'
+    const port = /^https?:\/\/[^/:]+:(\d+)/i.exec(value)?.[1]
+    return port !== undefined && Number(port) > 65535 ? 'The port must be from 1 to 65535.' : 'Enter a full URL starting with https:// or http://.'
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'The URL must start with https:// or http://.'
   if (url.username !== '' || url.password !== '') return 'Leave the user name and password out of the URL; use the fields below.'
+  if (!/^https?:\/\/[^/]/i.test(value) || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+    return 'Enter the router address only, such as https://192.0.2.1 or https://192.0.2.1:8443, without a path; knocklist adds /rest itself.'
+  }
   return undefined
 }
 

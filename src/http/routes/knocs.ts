@@ -68,7 +68,14 @@ export async function knocRoutes(app: FastifyInstance, context: AppContext): Pro
     const knoc = context.knocs.require(request.params.knoc)
     const routers = await Promise.all(
       knoc.routers.map(async (router) => {
-        const result = await validateRouter(routerConnection(router), knoc.addressList, context.routerClientOptions)
+        let connection
+        try {
+          connection = routerConnection(router)
+        } catch (error) {
+          // The CA file went missing or changed after the knoc was saved.
+          return { name: router.name, ok: false, message: (error as Error).message, checks: [] }
+        }
+        const result = await validateRouter(connection, knoc.addressList, context.routerClientOptions)
         const failed = result.checks.find((check) => !check.ok)
         return {
           name: router.name,

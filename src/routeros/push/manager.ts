@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
-import { readFileSync } from 'node:fs'
 import type { Logger } from 'pino'
 import type { Clock } from '../../clock.js'
+import { readCaFile } from '../../config/ca-file.js'
 import type { RouterDefinition } from '../../config/schema.js'
 import type { GrantService } from '../../grants/service.js'
 import type { Knoc, KnocRegistry } from '../../knocs/registry.js'
@@ -52,7 +52,7 @@ export function routerConnection(router: RouterDefinition): RouterConnection {
     insecure: router.insecure,
   }
   if (router.fingerprint !== undefined) connection.fingerprint = router.fingerprint
-  if (router.ca !== undefined) connection.ca = readFileSync(router.ca, 'utf8')
+  if (router.ca !== undefined) connection.ca = readCaFile(router.ca)
   return connection
 }
 
@@ -137,11 +137,13 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
     }
     if (knoc.mode !== 'active') return
     const { clock, grants, logger } = this.#options
-    const syncs = knoc.routers.map((router) => {
+    const syncs = knoc.routers.flatMap((router) => {
+      const client = this.#connect(knoc, router)
+      if (client === undefined) return []
       const sync = new RouterSync(router.name, {
         knoc: knoc.name,
         list: knoc.addressList,
-        client: new RouterClient(routerConnection(router), this.#options.clientOptions),
+        client,
         clock,
         snapshot: () => grants.snapshot(knoc.name),
         reconcileIntervalMs: this.#options.reconcileIntervalMs,
@@ -170,17 +172,31 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
         logger?.debug({ ...context, ...event }, 'address-list entry pushed')
       })
       sync.start()
-      return sync
+      return [sync]
     })
     this.#syncs.set(knoc.name, syncs)
+  }
+
+  // Builds the REST client of a router. A CA file that went missing after
+  // the knoc was saved must not stop the server, so the router is left out
+  // with an error in the log until the file is back and the knoc reloaded.
+  #connect(knoc: Knoc, router: RouterDefinition): RouterClient | undefined {
+    try {
+      return new RouterClient(routerConnection(router), this.#options.clientOptions)
+    } catch (error) {
+      this.#options.logger?.error({ knoc: knoc.name, router: router.name, err: error }, 'router left out: its connection settings cannot be used')
+      return undefined
+    }
   }
 
   #startNudgers(knoc: Knoc): void {
     const { clock, logger } = this.#options
     const debounceMs = this.#options.nudgeDebounceMs ?? 1000
-    const nudgers = knoc.routers.map((router) => {
+    const nudgers = knoc.routers.flatMap((router) => {
+      const client = this.#connect(knoc, router)
+      if (client === undefined) return []
       const nudger = new RouterNudger(router.name, {
-        client: new RouterClient(routerConnection(router), this.#options.clientOptions),
+        client,
         clock,
         script: routerOsScriptNames(knoc.name).script,
         debounceMs,
@@ -196,7 +212,7 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
         this.emit('failed', labels, error)
         logger?.warn({ ...labels, code: error.code, err: error, docs: error.docs }, 'importer nudge failed, retrying')
       })
-      return nudger
+      return [nudger]
     })
     this.#nudgers.set(knoc.name, nudgers)
   }

@@ -64,7 +64,13 @@ export async function setupTab(view: View, knoc: KnocView, panel: HTMLElement): 
   const rulesMessage = messageArea()
 
   function renderRules(): void {
-    const dstPortText = port.check() && port.value !== '' ? port.value : undefined
+    // An invalid port must not fall back to a rule for every port: that
+    // rule would let granted addresses reach everything.
+    if (!port.check()) {
+      rulesArea.replaceChildren(h('p', { class: 'hint', 'data-rules-hidden': '' }, 'Fix the TCP port above to see the rules.'))
+      return
+    }
+    const dstPortText = port.value !== '' ? port.value : undefined
     const options = { knoc: knoc.name, addressList: knoc.addressList, chain: chain.value as FilterChain, ...(dstPortText === undefined ? {} : { dstPort: Number(dstPortText) }) }
     const block = (family: Family, label: string) => h('div', {}, h('h3', {}, label), copyBlock(`${label} rule`, filterRule({ ...options, family }), rulesMessage, `filter-rule-${family}`, true))
     rulesArea.replaceChildren(block('ipv4', 'IPv4'), block('ipv6', 'IPv6'))

@@ -129,7 +129,7 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
     hint: '64 hex digits, colons optional. Validate connection shows the fingerprint the router presents.',
     rule: rules.fingerprint,
   })
-  const caPath = textField({ label: 'CA file path', required: true, value: router?.ca ?? '', placeholder: './router-ca.pem', hint: 'Path on the knocklist server, relative to its config file.', rule: rules.printable('path of the CA file', 4096) })
+  const caPath = textField({ label: 'CA file path', required: true, value: router?.ca ?? '', placeholder: '/etc/knocklist/router-ca.pem', hint: 'Absolute path of the PEM file on the knocklist server.', rule: (value) => rules.printable('path of the CA file', 4096)(value) ?? (value.startsWith('/') ? undefined : 'Enter an absolute path, starting with /.') })
   const username = textField({ label: 'Username', required: true, value: router?.username ?? '', placeholder: 'knocklist-agent', autocomplete: 'off', hint: 'A RouterOS user whose group has the api, rest-api, read and write policies.', rule: rules.printable('username', 128) })
   const password = textField({
     label: 'Password',
