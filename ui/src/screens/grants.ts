@@ -51,6 +51,10 @@ export async function grantsTab(view: View, knoc: KnocView, panel: HTMLElement):
       message.showError(`Revoking the grant of ${grant.address} failed`, error)
     }
     await load()
+    // The row and its button are gone, so keyboard focus moves to the outcome
+    // instead of falling back to the top of the page.
+    message.element.setAttribute('tabindex', '-1')
+    message.element.focus()
   }
 
   function renderGrants(grants: Grant[]): void {

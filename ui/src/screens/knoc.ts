@@ -109,10 +109,15 @@ function overviewTab(view: View, knoc: KnocView, panel: HTMLElement, message: Re
     h('h2', {}, 'Routers'),
     knoc.routers.length === 0
       ? h('p', { class: 'empty' }, pollsFeed(knoc.mode) ? 'No routers: routers poll the feed, so knocklist needs none.' : 'No routers.')
-      : table(
-          `Routers of ${knoc.name}`,
-          ['Name', 'URL', 'Username', 'Certificate check', 'State'],
-          knoc.routers.map((router) => [router.name, h('code', {}, router.url), router.username, h('span', { class: 'wrap' }, trustDescription(router)), h('ul', { class: 'plain' }, routerState(router, knoc.mode, false))]),
+      : h(
+          'div',
+          // Scrolls on its own on a narrow screen instead of widening the page.
+          { class: 'table-wrap' },
+          table(
+            `Routers of ${knoc.name}`,
+            ['Name', 'URL', 'Username', 'Certificate check', 'State'],
+            knoc.routers.map((router) => [router.name, h('code', {}, router.url), router.username, h('span', { class: 'wrap' }, trustDescription(router)), h('ul', { class: 'plain' }, routerState(router, knoc.mode, false))]),
+          ),
         ),
     actions,
   )

@@ -1,6 +1,6 @@
 // Sign-in: the admin token is checked with GET /v1/knocs and kept in
 // sessionStorage, so it is gone when the tab closes.
-import { ApiClient, storeToken } from '../api.js'
+import { ApiClient, ApiError, storeToken } from '../api.js'
 import { h } from '../dom.js'
 import { textField } from '../fields.js'
 import { messageArea, screenHeading } from '../view.js'
@@ -37,7 +37,13 @@ export function renderSignIn(main: HTMLElement, notice: string | undefined, onSi
       storeToken(token.value.trim())
       onSignedIn(token.value.trim())
     } catch (error) {
-      message.showError('Sign-in failed', error)
+      // The server's message names the CLI's sources of a token; in the
+      // browser, say where an admin gets one.
+      if (error instanceof ApiError && error.code === 'KNL_AUTH_INVALID') {
+        message.show('Sign-in failed: this admin token is not valid. Use a token from adminTokens in the knocklist config, the admin-token file in its data folder, or one made with knocklist token create. (KNL_AUTH_INVALID)', 'error')
+      } else {
+        message.showError('Sign-in failed', error)
+      }
       token.input.focus()
       token.input.select()
     } finally {
