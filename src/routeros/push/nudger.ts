@@ -3,6 +3,7 @@ import type { Clock } from '../../clock.js'
 import { isRouterError, RouterError } from '../errors.js'
 import type { RouterClient } from '../rest/index.js'
 import type { RouterStatus } from './router-sync.js'
+import { initialRouterStatus, noteRouterFailure, noteRouterSuccess, retryDelayMs } from './status.js'
 
 export interface RouterNudgerEvents {
   nudged: [event: { latencyMs: number }]
@@ -42,18 +43,7 @@ export class RouterNudger extends EventEmitter<RouterNudgerEvents> {
     this.name = name
     this.#options = options
     this.#clock = options.clock
-    this.#status = {
-      name,
-      connected: undefined,
-      lastSuccessAt: undefined,
-      lastErrorCode: undefined,
-      lastErrorMessage: undefined,
-      lastErrorAt: undefined,
-      lastErrorDocs: undefined,
-      queueLength: 0,
-      lastReconcileAt: undefined,
-      lastReconcile: undefined,
-    }
+    this.#status = initialRouterStatus(name)
   }
 
   status(): RouterStatus {
@@ -102,8 +92,7 @@ export class RouterNudger extends EventEmitter<RouterNudgerEvents> {
   }
 
   #recordSuccess(): void {
-    this.#status.connected = true
-    this.#status.lastSuccessAt = new Date(this.#clock.now()).toISOString()
+    noteRouterSuccess(this.#status, this.#clock.now())
   }
 
   // Records a failed importer run in the status and emits it.
@@ -111,11 +100,7 @@ export class RouterNudger extends EventEmitter<RouterNudgerEvents> {
     const routerError = isRouterError(error)
       ? error
       : new RouterError({ code: 208011, router: this.name, method: 'POST', path: '/rest/system/script/run', hint: (error as Error).message, cause: error })
-    this.#status.connected = false
-    this.#status.lastErrorCode = routerError.code
-    this.#status.lastErrorMessage = routerError.message
-    this.#status.lastErrorDocs = routerError.docs
-    this.#status.lastErrorAt = new Date(this.#clock.now()).toISOString()
+    noteRouterFailure(this.#status, routerError, this.#clock.now())
     this.emit('failed', routerError)
     return routerError
   }
@@ -133,10 +118,9 @@ export class RouterNudger extends EventEmitter<RouterNudgerEvents> {
     } catch (error) {
       this.#recordFailure(error)
       this.#failures++
-      // Keep the nudge owed; retry with backoff and full jitter.
+      // The nudge is still owed, so it is retried with backoff.
       this.#firstChangeAt ??= firstChangeAt
-      const { baseMs, maxMs } = this.#options.retry ?? { baseMs: 500, maxMs: 60_000 }
-      this.#schedule(Math.max(baseMs / 2, Math.random() * Math.min(maxMs, baseMs * 2 ** Math.min(this.#failures - 1, 20))))
+      this.#schedule(retryDelayMs(this.#failures, this.#options.retry))
     } finally {
       this.#running = false
     }

@@ -5,6 +5,7 @@ import { isRouterError, RouterError } from '../errors.js'
 import { normalizeRouterOsAddress, type AddressListEntry, type RouterClient } from '../rest/index.js'
 import type { AddressFamily } from '../rest/types.js'
 import { entryComment, isManagedComment } from './comment.js'
+import { initialRouterStatus, noteRouterFailure, noteRouterSuccess, retryDelayMs } from './status.js'
 
 export interface RouterStatus {
   name: string
@@ -95,18 +96,7 @@ export class RouterSync extends EventEmitter<RouterSyncEvents> {
     this.name = name
     this.#options = options
     this.#clock = options.clock
-    this.#status = {
-      name,
-      connected: undefined,
-      lastSuccessAt: undefined,
-      lastErrorCode: undefined,
-      lastErrorMessage: undefined,
-      lastErrorAt: undefined,
-      lastErrorDocs: undefined,
-      queueLength: 0,
-      lastReconcileAt: undefined,
-      lastReconcile: undefined,
-    }
+    this.#status = initialRouterStatus(name)
   }
 
   status(): RouterStatus {
@@ -356,8 +346,7 @@ export class RouterSync extends EventEmitter<RouterSyncEvents> {
   #recordSuccess(): void {
     const wasDown = this.#status.connected === false
     this.#failures = 0
-    this.#status.connected = true
-    this.#status.lastSuccessAt = new Date(this.#clock.now()).toISOString()
+    noteRouterSuccess(this.#status, this.#clock.now())
     if (wasDown) {
       this.emit('recovered')
       // The router may have lost entries while it was away (a reboot) or
@@ -368,22 +357,14 @@ export class RouterSync extends EventEmitter<RouterSyncEvents> {
 
   #recordFailure(error: RouterError): void {
     this.#failures++
-    this.#status.connected = false
-    this.#status.lastErrorCode = error.code
-    this.#status.lastErrorMessage = error.message
-    this.#status.lastErrorDocs = error.docs
-    this.#status.lastErrorAt = new Date(this.#clock.now()).toISOString()
+    noteRouterFailure(this.#status, error, this.#clock.now())
     this.emit('failed', error)
     this.#scheduleRetry()
   }
 
-  // Exponential backoff with full jitter, so many routers that failed
-  // together do not retry in step.
   #scheduleRetry(): void {
     if (this.#closed || this.#retryTimer !== undefined) return
-    const { baseMs, maxMs } = this.#options.retry ?? { baseMs: 500, maxMs: 60_000 }
-    const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(this.#failures - 1, 20))
-    const delay = Math.max(baseMs / 2, Math.random() * ceiling)
+    const delay = retryDelayMs(this.#failures, this.#options.retry)
     this.#retryTimer = this.#clock.setTimeout(() => {
       this.#retryTimer = undefined
       this.#kick()
