@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../config/load.js'
-import { readFileSync } from 'node:fs'
+import { readCaFile } from '../config/ca-file.js'
 import { validateRouter } from '../routeros/validate.js'
 import { serve } from '../server.js'
 import { callApi, callApiText, CliError, type ClientOptions } from './client.js'
@@ -165,12 +165,14 @@ export const commands: Record<string, Command> = {
       for (const required of ['url', 'username', 'list'] as const) {
         if (typeof values[required] !== 'string' || values[required] === '') throw new CliError(`--${required} is required; usage: ${usage}`, 2)
       }
+
       let host: string
       try {
         host = new URL(values.url as string).host
       } catch {
         throw new CliError(`invalid --url ${JSON.stringify(values.url)}: use https://HOST or https://HOST:PORT`, 2)
       }
+
       // The password comes from an environment variable so it never appears
       // in the process list or the shell history.
       const passwordVariable = (values['password-env'] as string | undefined) ?? 'ROUTER_PASSWORD'
@@ -178,14 +180,16 @@ export const commands: Record<string, Command> = {
       if (password === undefined || password === '') {
         throw new CliError(`environment variable ${passwordVariable} is not set; export the router password in it, or name another variable with --password-env`, 2)
       }
+
       let ca: string | undefined
       if (typeof values.ca === 'string') {
         try {
-          ca = readFileSync(values.ca, 'utf8')
+          ca = readCaFile(values.ca)
         } catch (error) {
-          throw new CliError(`cannot read the CA file ${values.ca}: ${(error as Error).message}`, 2)
+          throw new CliError(`invalid --ca: ${(error as Error).message}`, 2)
         }
       }
+
       const result = await validateRouter(
         {
           name: host,
@@ -198,6 +202,7 @@ export const commands: Record<string, Command> = {
         },
         values.list as string,
       )
+
       if (values.json) {
         process.stdout.write(`${JSON.stringify(result)}\n`)
         return result.ok ? 0 : 1
