@@ -52,7 +52,7 @@ try {
       const deletion = router.timed.find((request) => request.method === 'DELETE' && ids.get(request.path.split('/').pop() ?? '') === address)
       if (deletion === undefined) {
         // Names what the router did see for this address, and the router
-        // status knocklist reports, so a rare miss can be told apart from
+        // status knocklist reports, so a rare miss can be distinguished from
         // a push still waiting behind a retry.
         const entryIds = [...ids].filter(([, entryAddress]) => entryAddress === address).map(([id]) => id)
         const seen = router.timed.filter((request) => entryIds.some((id) => request.path.endsWith(`/${id}`)) || JSON.stringify(request.body ?? '').includes(address))

@@ -1,6 +1,6 @@
-// Memory: resident set size of a knocklist process holding 100,000 active
+// Memory: resident set size of a knocklist process with 100,000 active
 // grants over 100 passive knocs, after every knoc's .txt and .json feed has
-// been rendered once (so the feed cache holds them too).
+// been rendered once (so the feed cache contains them too).
 import { setTimeout as sleep } from 'node:timers/promises'
 import { basicAuth, benchAddresses, feedPassword, log, machine, median, report, round, runCount, startKnocklist } from './lib/common.js'
 import { seedGrants } from './lib/seed.js'

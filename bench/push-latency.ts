@@ -26,7 +26,7 @@ try {
     const started = performance.now()
     for (let index = 0; index < addresses.length; index++) {
       // Open loop: each grant leaves at its slot, whether or not earlier
-      // ones have been answered.
+      // ones have completed.
       const delay = started + (index * 1000) / ratePerSecond - performance.now()
       if (delay > 0) await sleep(delay)
       const address = addresses[index]!

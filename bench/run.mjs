@@ -83,7 +83,9 @@ for (const outcome of outcomes) {
     continue
   }
   for (const result of outcome.results) {
-    const met = result.met === undefined ? '' : result.met ? 'yes' : 'no'
+    let met = ''
+    if (result.met === true) met = 'yes'
+    else if (result.met === false) met = 'no'
     process.stdout.write(`| ${result.figure} | ${summary(result)} | ${result.aim ?? ''} | ${met} |\n`)
   }
 }

@@ -1,5 +1,5 @@
 // The catalogue of knocklist's own errors. Every error a client can see has a
-// stable `KNL_<AREA>_<WHAT>` code and an HTTP status; docs/api-errors.md has a
+// stable `KNL_<AREA>_<WHAT>` code and an HTTP status. docs/api-errors.md has a
 // row per code, and a test keeps the two in step. Callers branch on `code`.
 
 export const errorCatalogue = {

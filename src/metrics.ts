@@ -125,7 +125,7 @@ export class Metrics {
 
   // Label children by knoc, format and status. Looking a child up by one
   // string key is far cheaper than prom-client hashing a label object on
-  // every poll; the label values come from configured knocs, a fixed set of
+  // every poll. The label values come from configured knocs, a fixed set of
   // formats and HTTP statuses, so the map stays small.
   readonly #feedRequestChildren = new Map<string, { inc(): void }>()
 

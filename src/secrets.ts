@@ -55,14 +55,14 @@ const expectedDigests = new Map<string, Buffer>()
 
 // Compares two secrets in time that does not depend on where they differ.
 // Hashing first gives equal-length inputs, so the length is not leaked either.
-export function secretsEqual(given: string, expected: string): boolean {
+export function secretsEqual(received: string, expected: string): boolean {
   let expectedDigest = expectedDigests.get(expected)
   if (expectedDigest === undefined) {
     if (expectedDigests.size >= 1000) expectedDigests.clear()
     expectedDigest = digest(expected)
     expectedDigests.set(expected, expectedDigest)
   }
-  return timingSafeEqual(digest(given), expectedDigest)
+  return timingSafeEqual(digest(received), expectedDigest)
 }
 
 // Returns the stored form of an admin token: "sha256:" and 64 hex digits.

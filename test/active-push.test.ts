@@ -183,8 +183,8 @@ t.test('router down then back applies every change once', async (t) => {
   emulator.failNext(6, 'reset')
   const whileDown = await postJson(base, '/v1/knocs/office/grants', { address: '192.0.2.51', ttl: '1h' })
   t.equal(whileDown.status, 201, 'grants are acknowledged while the router is down')
-  const gone = (await fetch(`${base}/v1/knocs/office/grants`, { headers: bearer }).then((reply) => reply.json())) as { grants: Array<{ id: string; address: string }> }
-  await fetch(`${base}/v1/grants/${gone.grants.find((grant) => grant.address === '192.0.2.50')!.id}`, { method: 'DELETE', headers: bearer })
+  const listed = (await fetch(`${base}/v1/knocs/office/grants`, { headers: bearer }).then((reply) => reply.json())) as { grants: Array<{ id: string; address: string }> }
+  await fetch(`${base}/v1/grants/${listed.grants.find((grant) => grant.address === '192.0.2.50')!.id}`, { method: 'DELETE', headers: bearer })
   for (const address of ['192.0.2.52', '192.0.2.53']) await postJson(base, '/v1/knocs/office/grants', { address, ttl: '1h' })
 
   await waitFor(async () => (await routerStatus(base)).connected === false, 3000, 'the failure to show')

@@ -71,9 +71,9 @@ t.test('check-config', async (t) => {
   t.match(failed.stderr, 'server.port', 'the first problem is printed')
   t.match(failed.stderr, 'knocs[0].name', 'the second problem is printed')
 
-  const refused = await runCli(['serve', '--config', bad], { cwd })
-  t.equal(refused.code, 1, 'serve refuses to start on an invalid file')
-  t.match(refused.stderr, 'did not start', 'and says so')
+  const rejected = await runCli(['serve', '--config', bad], { cwd })
+  t.equal(rejected.code, 1, 'serve refuses to start on an invalid file')
+  t.match(rejected.stderr, 'did not start', 'and says so')
 })
 
 t.test('audit command reads the trail', async (t) => {

@@ -35,8 +35,8 @@ t.test('default ttl from the knoc', async (t) => {
 t.test('rejected input stores nothing', async (t) => {
   const testApp = await buildTestApp(t, { knocs: [{ name: 'demo', ttl: { default: '1h', max: '2h' }, prefix: { ipv4: 24, ipv6: 64 } }] })
   const base = await listen(testApp)
-  const kept = await postJson(base, '/v1/knocs/demo/grants', { address: '192.0.2.50' })
-  t.equal(kept.status, 201, 'a valid grant is stored first')
+  const valid = await postJson(base, '/v1/knocs/demo/grants', { address: '192.0.2.50' })
+  t.equal(valid.status, 201, 'a valid grant is stored first')
 
   const cases: Array<{ name: string; route?: string; body: unknown; status: number; code: string; mentions?: string }> = [
     { name: 'invalid address', body: { address: '300.1.1.1' }, status: 400, code: 'KNL_ADDRESS_INVALID', mentions: '300.1.1.1' },

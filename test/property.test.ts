@@ -4,9 +4,9 @@ import t, { type Test } from 'tap'
 import { buildTestApp, feedPassword, type TestApp } from './helpers/app.js'
 
 // Generated requests against every route. Each run checks that the server
-// never replies 500, that every rejection is a 4xx with a code and a message,
-// that the message names the bad value where the request had one, and that
-// a rejected request leaves the knocs and grants as they were.
+// never replies 500 and that every rejection is a 4xx with a code and a
+// message. The message must name the bad value where the request had one, and
+// a rejected request must leave the knocs and grants as they were.
 const runs = 200
 
 // Knoc names the generators may hit: the config knoc, the stored knoc the

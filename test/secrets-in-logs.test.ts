@@ -127,15 +127,15 @@ t.test('no secret in logs, errors or replies', async (t) => {
   const checked = await runCli(['check-config', '--config', badConfig], { cwd })
   t.equal(checked.code, 1, 'check-config rejects the bad config')
   t.match(checked.stderr, 'knocs[0].routers[0].url', 'the URL problem is reported')
-  const refused = await runCli(['serve', '--config', badConfig], { cwd })
-  t.not(refused.code, 0, 'serve refuses the bad config')
+  const rejected = await runCli(['serve', '--config', badConfig], { cwd })
+  t.not(rejected.code, 0, 'serve refuses the bad config')
 
   const outputs: Array<[string, string]> = [
     ['server stdout', server.stdout()],
     ['server stderr', server.stderr()],
     ['replies', transcript.join('\n')],
     ['check-config output', checked.stdout + checked.stderr],
-    ['serve output for the bad config', refused.stdout + refused.stderr],
+    ['serve output for the bad config', rejected.stdout + rejected.stderr],
   ]
   t.ok(server.stdout().includes('"authentication failed"'), 'the log has the failed logins, so it was captured')
   t.ok(server.stdout().includes('208001'), 'the log has the router authentication failure')

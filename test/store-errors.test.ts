@@ -21,8 +21,8 @@ t.test('read-only store gives 503 and loses nothing', async (t) => {
   const activeAddresses = async () => ((await app.inject({ method: 'GET', url: '/v1/knocs/demo/grants', headers: auth }).then((reply) => reply.json())) as { grants: Array<{ address: string }> }).grants.map((grant) => grant.address).sort()
   const feed = async () => (await app.inject({ method: 'GET', url: '/v1/feeds/demo.txt', headers: testApp.feedAuth(feedPassword) })).body
 
-  const kept = await post('192.0.2.1')
-  t.equal(kept.statusCode, 201, 'a grant before the failure is acknowledged')
+  const stored = await post('192.0.2.1')
+  t.equal(stored.statusCode, 201, 'a grant before the failure is acknowledged')
   const shortLived = await post('192.0.2.2', '60s')
   t.equal(shortLived.statusCode, 201, 'a short grant before the failure is acknowledged')
   t.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, 'ready before the failure')
@@ -33,7 +33,7 @@ t.test('read-only store gives 503 and loses nothing', async (t) => {
   t.equal(rejected.statusCode, 503, 'a grant while the store is read-only is 503')
   t.equal(rejected.json().code, 'KNL_STORE_UNAVAILABLE', 'code KNL_STORE_UNAVAILABLE')
   t.match(rejected.json().message, 'nothing was stored', 'the message says nothing was stored')
-  const revoke = await app.inject({ method: 'DELETE', url: `/v1/grants/${kept.json().id}`, headers: auth })
+  const revoke = await app.inject({ method: 'DELETE', url: `/v1/grants/${stored.json().id}`, headers: auth })
   t.equal(revoke.statusCode, 503, 'a revoke while the store is read-only is 503')
   const put = await app.inject({ method: 'PUT', url: '/v1/knocs/lab', headers: auth, payload: { mode: 'passive' } })
   t.equal(put.statusCode, 503, 'a knoc change while the store is read-only is 503')

@@ -30,9 +30,9 @@ t.test('validate command exit status and codes', async (t) => {
   await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
   const port = (closed.address() as { port: number }).port
   await new Promise((resolve) => closed.close(resolve))
-  const refused = await runCli(['validate', '--url', `https://127.0.0.1:${port}`, '--username', 'x', '--list', 'l', '--insecure'], { cwd, env: { ROUTER_PASSWORD: 'x' } })
-  t.equal(refused.code, 1, 'refused port: exit 1')
-  t.match(refused.stdout, '208005', 'refused port: 208005')
+  const connectionRefused = await runCli(['validate', '--url', `https://127.0.0.1:${port}`, '--username', 'x', '--list', 'l', '--insecure'], { cwd, env: { ROUTER_PASSWORD: 'x' } })
+  t.equal(connectionRefused.code, 1, 'refused port: exit 1')
+  t.match(connectionRefused.stdout, '208005', 'refused port: 208005')
 
   const noPassword = await runCli(base, { cwd, env: { ROUTER_PASSWORD: '' } })
   t.equal(noPassword.code, 2, 'missing password variable: exit 2')

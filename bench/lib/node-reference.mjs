@@ -1,9 +1,9 @@
-// The least a Node.js feed server can do per request, as a reference point
-// for the feed-throughput bench: node:http, one Basic-auth compare in
-// constant time, a strong ETag computed once, and 304 on a match. No
-// framework, no logging, no metrics, no audit. The gap between this server
-// and nginx is what Node itself costs; the gap between knocklist and this
-// server is what knocklist's own request path costs.
+// A minimal Node.js feed server, the reference point of the feed-throughput
+// bench: node:http, one Basic-auth compare in constant time, a strong ETag
+// computed once, and 304 on a match. It has no framework, logging, metrics
+// or audit. The gap between this server and nginx is what Node itself costs.
+// The gap between knocklist and this server is what knocklist's own request
+// path costs.
 //
 // With --fastify the same work runs as one Fastify route (no logger, no
 // hooks), which shows what the framework alone costs per request.

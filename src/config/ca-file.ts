@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 
 // Reads a router's CA file: PEM text with at least one certificate. Raises
-// an Error whose message names the file and the fix; nothing of the file's
-// content goes into it, since a wrong path may point at a secret.
+// an Error whose message names the file and the fix. The message contains
+// nothing of the file's content, because a wrong path may point at a secret.
 export function readCaFile(file: string): string {
   let text: string
   try {

@@ -207,7 +207,7 @@ export const configSchema = z
       .default({ enabled: true }),
     knocs: z.array(knocSchema).optional(),
   })
-// Knoc and admin token names must be unique too; the loader checks that on
+// Knoc and admin token names must be unique too. The loader checks that on
 // the raw input (duplicateNameProblems), so duplicates are listed together
 // with every other problem.
 

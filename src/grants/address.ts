@@ -19,8 +19,8 @@ export interface PrefixLimits {
 
 const maxPrefix: Record<AddressFamily, number> = { ipv4: 32, ipv6: 128 }
 
-function invalid(input: string, why: string): KnocklistError {
-  return new KnocklistError('KNL_ADDRESS_INVALID', `invalid address ${JSON.stringify(input)}: ${why}`)
+function invalid(input: string, reason: string): KnocklistError {
+  return new KnocklistError('KNL_ADDRESS_INVALID', `invalid address ${JSON.stringify(input)}: ${reason}`)
 }
 
 function parseHost(text: string, input: string): ipaddr.IPv4 | ipaddr.IPv6 {
@@ -47,7 +47,7 @@ function parsePrefixLength(text: string | undefined, family: AddressFamily, inpu
 }
 
 // Parses an address or network into its canonical form. IPv4-mapped IPv6
-// addresses (`::ffff:192.0.2.1`) become IPv4, because a firewall sees that
+// addresses (`::ffff:192.0.2.1`) become IPv4, because a firewall treats that
 // traffic as IPv4. Raises KNL_ADDRESS_INVALID for anything else.
 export function canonicalizeAddress(input: unknown): CanonicalAddress {
   if (typeof input !== 'string') {
@@ -89,7 +89,7 @@ export function canonicalizeAddress(input: unknown): CanonicalAddress {
 }
 
 // Checks a canonical address against a knoc's prefix limits. The whole
-// address space is rejected whatever the limits say.
+// address space is rejected whatever the limits allow.
 export function checkPrefixLimits(canonical: CanonicalAddress, limits: PrefixLimits, input: string): void {
   if (canonical.prefixLength === 0) {
     throw new KnocklistError(

@@ -9,8 +9,8 @@ import type { EndReason, GrantRecord, GrantStore } from '../store/grant-store.js
 import { canonicalizeAddress, checkPrefixLimits, compareAddresses, type AddressFamily } from './address.js'
 import { ExpiryQueue } from './expiry-queue.js'
 
-// What feeds and routers see for one address of a knoc: the latest expiry of
-// its active grants and the users behind them.
+// The entry of one address of a knoc as feeds and routers get it: the latest
+// expiry of its active grants and the users behind them.
 export interface EffectiveEntry {
   address: string
   family: AddressFamily
@@ -65,7 +65,7 @@ export interface GrantRequest {
   comment?: string | null
 }
 
-// setTimeout holds at most 2^31-1 ms (about 24.8 days); a later expiry is
+// setTimeout accepts at most 2^31-1 ms (about 24.8 days); a later expiry is
 // reached through intermediate wake-ups.
 const maxTimerDelayMs = 2 ** 31 - 1
 
@@ -97,9 +97,9 @@ function singleUserList(user: string): readonly string[] {
 }
 
 function grantsAt(state: KnocState, address: string): readonly ActiveGrant[] {
-  const held = state.grantsByAddress.get(address)
-  if (held === undefined) return []
-  return Array.isArray(held) ? held : [held]
+  const current = state.grantsByAddress.get(address)
+  if (current === undefined) return []
+  return Array.isArray(current) ? current : [current]
 }
 
 function effectiveEntry(grants: readonly ActiveGrant[]): EffectiveEntry | undefined {
@@ -289,7 +289,7 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
   activeGrants(knocName: string): GrantRecord[] {
     const state = this.#states.get(knocName)
     if (state === undefined) return []
-    const served = (grant: GrantRecord) => grantsAt(state, grant.address).some((held) => held.id === grant.id && !held.ended)
+    const served = (grant: GrantRecord) => grantsAt(state, grant.address).some((active) => active.id === grant.id && !active.ended)
     return this.#store
       .active(knocName)
       .filter(served)
@@ -358,10 +358,10 @@ export class GrantService extends EventEmitter<GrantServiceEvents> {
 
   #add(grant: ActiveGrant): void {
     const state = this.#state(grant.knoc)
-    const held = state.grantsByAddress.get(grant.address)
-    if (held === undefined) state.grantsByAddress.set(grant.address, grant)
-    else if (Array.isArray(held)) held.push(grant)
-    else state.grantsByAddress.set(grant.address, [held, grant])
+    const current = state.grantsByAddress.get(grant.address)
+    if (current === undefined) state.grantsByAddress.set(grant.address, grant)
+    else if (Array.isArray(current)) current.push(grant)
+    else state.grantsByAddress.set(grant.address, [current, grant])
     state.grantCount++
     this.#expiries.push(grant)
     this.#refreshEntry(state, grant.address)

@@ -9,7 +9,7 @@ import type { RouterManager } from '../routeros/push/manager.js'
 import type { RouterClientOptions } from '../routeros/rest/index.js'
 import type { AdminTokens } from '../secrets.js'
 
-// What the routes work with. The server builds it once; tests build it
+// The services and settings the routes use. The server builds it once; tests build it
 // around a temporary data folder.
 export interface AppContext {
   config: Config

@@ -15,7 +15,7 @@ function feedFormat(url: string): string {
   return rest.includes('.') && knownFormats.has(extension) ? extension : 'unknown'
 }
 
-// Counts and audits every feed request once it has been answered, whatever
+// Counts and audits every feed request once its reply is sent, whatever
 // its status, so failed polls and forbidden clients show up too. The hook
 // takes a callback rather than returning a promise, because it runs on every
 // poll and has nothing to wait for.

@@ -26,7 +26,7 @@ export function registerRequestLimits(app: FastifyInstance): void {
 }
 
 // Sends the documented error reply for requests that Node's HTTP parser
-// rejects before Fastify sees them: 431 for headers over maxHeaderSize, 408
+// rejects before Fastify receives them: 431 for headers over maxHeaderSize, 408
 // for a request that took too long to arrive, 400 for anything else. Passed
 // as Fastify's clientErrorHandler option.
 export function handleClientError(this: { log: { debug(object: object, message: string): void } }, error: Error & { code?: string }, socket: Socket): void {

@@ -54,8 +54,8 @@ function migrate(db: SqliteDatabase): void {
 export const storeHealth = { lastWriteFailed: false }
 
 // Runs a write and turns SQLite's I/O failures (read-only folder, full disk,
-// locked file) into KNL_STORE_UNAVAILABLE, so the client gets a 503 and knows
-// nothing was stored.
+// locked file) into KNL_STORE_UNAVAILABLE, so the client gets a 503 and learns
+// that nothing was stored.
 export function runWrite<T>(write: () => T): T {
   try {
     const result = write()

@@ -1,6 +1,7 @@
 // Schema migrations, applied in order. PRAGMA user_version records how many
-// have run, so each runs exactly once per data folder. Never edit a released
-// migration: add a new one.
+// have run, so each runs exactly once per data folder. A released migration
+// is not edited (nothing checks this), because data folders have already run it.
+// Add a new one instead.
 export const migrations: readonly string[] = [
   `
   CREATE TABLE grants (

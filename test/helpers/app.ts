@@ -26,7 +26,7 @@ export interface TestApp {
 }
 
 // Builds the app around a temporary data folder and a config object, with an
-// admin token and a demo knoc unless the config says otherwise.
+// admin token and a demo knoc unless the config sets its own.
 export async function buildTestApp(t: Test, config: Record<string, unknown> = {}, options: { clock?: Clock; dataDir?: string; runtime?: Partial<RuntimeOptions> } = {}): Promise<TestApp> {
   const dataDir = options.dataDir ?? temporaryDirectory(t)
   const parsed = parseConfig(
@@ -80,7 +80,7 @@ export async function getText(baseUrl: string, route: string, headers: Record<st
   return { status: response.status, headers: response.headers, text: await response.text() }
 }
 
-// Polls a condition every 10 ms until it holds or the time runs out.
+// Polls a condition every 10 ms until it is true or the time runs out.
 export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 3000, what = 'condition'): Promise<void> {
   const until = Date.now() + timeoutMs
   while (!(await condition())) {

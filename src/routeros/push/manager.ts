@@ -21,7 +21,7 @@ export interface RouterManagerOptions {
   clientOptions?: RouterClientOptions
   retry?: { baseMs: number; maxMs: number }
   // How long a passive-plus knoc waits after the last change of a burst before
-  // it asks its routers to run the importer (default 1 s, 5 s at most).
+  // its routers run the importer (default 1 s, 5 s at most).
   nudgeDebounceMs?: number
 }
 

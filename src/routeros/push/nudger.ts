@@ -18,14 +18,14 @@ export interface RouterNudgerOptions {
   // Quiet time after the last change before the nudge, so a burst of grants
   // causes one importer run.
   debounceMs: number
-  // Longest a change waits for its nudge while changes keep coming.
+  // Maximum wait of a change for its nudge while changes keep coming.
   maxWaitMs: number
   retry?: { baseMs: number; maxMs: number }
 }
 
 // Asks a passive-plus router to run its importer now, through the REST API,
-// after each burst of changes. A failed nudge is retried with backoff; the
-// router's own poll scheduler still runs whatever happens here.
+// after each burst of changes. A failed nudge is retried with backoff. The
+// router's own poll scheduler runs in any case.
 export class RouterNudger extends EventEmitter<RouterNudgerEvents> {
   readonly name: string
   readonly #options: RouterNudgerOptions

@@ -48,7 +48,7 @@ export interface RouterSyncOptions {
   retry?: { baseMs: number; maxMs: number }
 }
 
-// A timeout read back from the router counts down; it is left alone while it
+// A timeout read back from the router counts down. It is left alone while it
 // is within this many seconds of what the grant has left.
 const timeoutToleranceSeconds = 10
 
@@ -129,7 +129,7 @@ export class RouterSync extends EventEmitter<RouterSyncEvents> {
 
   // Reconciles against an empty list, which removes every entry this knoc
   // added, for a knoc being deleted. Gives up after deadlineMs when the
-  // router does not answer; its entries then expire by their own timeouts.
+  // router does not respond; its entries then expire by their own timeouts.
   async removeAllManaged(deadlineMs: number): Promise<ReconcileResult | RouterError | undefined> {
     this.#snapshotOverride = () => ({ knoc: this.#options.knoc, version: 0, changedAt: 0, entries: [] })
     this.#pending.clear()
