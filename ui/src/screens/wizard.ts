@@ -327,6 +327,12 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
     const alsoValidate = submitter === save
     save.disabled = true
     saveOnly.disabled = true
+    // The last report describes the previous settings, so it is removed
+    // before it can be read as the result of this save.
+    if (alsoValidate) {
+      results.replaceChildren()
+      resultsMessage.clear()
+    }
     try {
       if ((await saveKnoc()) && alsoValidate && savedName !== undefined) await validate(savedName)
     } finally {
