@@ -16,6 +16,7 @@ import { AdminTokenStore } from './store/admin-token-store.js'
 import { openDatabase, storeHealth, type SqliteDatabase } from './store/database.js'
 import { GrantStore } from './store/grant-store.js'
 import { KnocStore } from './store/knoc-store.js'
+import { RouterListStore } from './store/router-list-store.js'
 
 // Rendered feeds kept in memory across all knocs, in bytes.
 const feedCacheBytes = 64 * 1024 * 1024
@@ -74,6 +75,7 @@ export function createRuntime(config: Config, options: RuntimeOptions): Runtime 
       clock,
       logger: options.logger,
       reconcileIntervalMs: config.reconcileInterval * 1000,
+      lists: new RouterListStore(database),
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 60_000,
       ...(options.routerClient ? { clientOptions: options.routerClient } : {}),
       ...(options.routerRetry ? { retry: options.routerRetry } : {}),

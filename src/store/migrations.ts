@@ -59,4 +59,16 @@ export const migrations: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  `
+  -- The address lists knocklist writes, per knoc and router. A list that is
+  -- no longer written after a config edit made while knocklist was stopped
+  -- is emptied of knocklist's entries at the next start.
+  CREATE TABLE router_lists (
+    knoc TEXT NOT NULL,
+    router TEXT NOT NULL,
+    url TEXT NOT NULL,
+    list TEXT NOT NULL,
+    PRIMARY KEY (knoc, router, list)
+  );
+  `,
 ]

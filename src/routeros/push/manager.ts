@@ -5,9 +5,12 @@ import { readCaFile } from '../../config/ca-file.js'
 import type { RouterDefinition } from '../../config/schema.js'
 import type { GrantService } from '../../grants/service.js'
 import type { Knoc, KnocRegistry } from '../../knocs/registry.js'
+import type { RouterList, RouterListStore } from '../../store/router-list-store.js'
 import type { RouterError } from '../errors.js'
 import { RouterClient, type RouterClientOptions, type RouterConnection } from '../rest/index.js'
+import { quoteRouterOsString } from '../script/escape.js'
 import { routerOsScriptNames } from '../script/importer.js'
+import { managedTag } from './comment.js'
 import { RouterNudger } from './nudger.js'
 import { RouterSync, type ReconcileResult, type RouterStatus } from './router-sync.js'
 
@@ -19,6 +22,9 @@ export interface RouterManagerOptions {
   reconcileIntervalMs: number
   heartbeatIntervalMs?: number
   clientOptions?: RouterClientOptions
+  // Record of the lists written to. With it, lists left behind by a config
+  // edit made while knocklist was stopped are emptied at the next start.
+  lists?: RouterListStore
   retry?: { baseMs: number; maxMs: number }
   // How long a passive-plus knoc waits after the last change of a burst before
   // its routers run the importer (default 1 s, 5 s at most).
@@ -74,7 +80,9 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
 
   start(): void {
     const { knocs, grants } = this.#options
+    const recorded = this.#recordedLists()
     for (const knoc of knocs.all()) this.#startKnoc(knoc)
+    this.#emptyListsLeftBehind(recorded)
 
     grants.on('change', (change) => {
       for (const sync of this.#syncs.get(change.knoc) ?? []) sync.enqueue(change.address, change.after)
@@ -172,6 +180,7 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
         logger?.debug({ ...context, ...event }, 'address-list entry pushed')
       })
       sync.start()
+      this.#recordList({ knoc: knoc.name, router: router.name, url: router.url, list: knoc.addressList })
       return [sync]
     })
     this.#syncs.set(knoc.name, syncs)
@@ -229,13 +238,108 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
     this.#nudgers.delete(knocName)
     for (const sync of syncs) {
       const retiring = (async () => {
-        if (removeEntriesOf(sync.name)) await sync.removeAllManaged(30_000)
+        if (removeEntriesOf(sync.name)) {
+          const outcome = await sync.removeAllManaged(30_000)
+          // A list not emptied stays recorded, so the next start tries again.
+          if (outcome !== undefined && !(outcome instanceof Error)) this.#forgetList({ knoc: knocName, router: sync.name, list: sync.list })
+        }
         await sync.close()
       })()
       this.#retiring.add(retiring)
       void retiring.finally(() => this.#retiring.delete(retiring))
     }
   }
+
+  #recordedLists(): RouterList[] {
+    try {
+      return this.#options.lists?.all() ?? []
+    } catch (error) {
+      this.#options.logger?.error({ err: error }, 'reading the recorded router lists failed; lists left behind by a config edit are not emptied at this start')
+      return []
+    }
+  }
+
+  // A failed store write must not stop pushing, so it is logged and the
+  // record is left as it was.
+  #recordList(entry: RouterList): void {
+    try {
+      this.#options.lists?.record(entry)
+    } catch (error) {
+      this.#options.logger?.error({ ...entry, err: error }, 'recording a router list failed')
+    }
+  }
+
+  #forgetList(entry: Pick<RouterList, 'knoc' | 'router' | 'list'>): void {
+    try {
+      this.#options.lists?.forget(entry)
+    } catch (error) {
+      this.#options.logger?.error({ ...entry, err: error }, 'forgetting a router list failed')
+    }
+  }
+
+  // Empties the lists written before this start that nothing writes now: the
+  // config file was edited while knocklist was stopped to rename a list, drop
+  // a router or a knoc, or leave active mode. Otherwise a grant revoked later
+  // would stay on such a list until its timeout.
+  #emptyListsLeftBehind(recorded: readonly RouterList[]): void {
+    const { knocs, logger } = this.#options
+    for (const left of recorded) {
+      const knoc = knocs.get(left.knoc)
+      const router = knoc?.routers.find((candidate) => candidate.name === left.router || candidate.url === left.url)
+      if (knoc !== undefined && router !== undefined && knoc.mode === 'active' && knoc.addressList === left.list) {
+        // Still written, perhaps under a new router name.
+        if (router.name !== left.router) this.#forgetList(left)
+        continue
+      }
+      if (knoc === undefined || router === undefined) {
+        // Without the router in the config there is no password to log in with.
+        logger?.warn(
+          { knoc: left.knoc, router: left.router, url: left.url, list: left.list, removeCommand: removalCommand(left) },
+          'knocklist entries left on a router that is no longer configured; they expire by their timeouts, or remove them on the router with removeCommand',
+        )
+        this.#forgetList(left)
+        continue
+      }
+      this.#emptyList(knoc, router, left)
+    }
+  }
+
+  #emptyList(knoc: Knoc, router: RouterDefinition, left: RouterList): void {
+    const { clock, logger } = this.#options
+    const client = this.#connect(knoc, router)
+    if (client === undefined) return
+    const sync = new RouterSync(router.name, {
+      knoc: knoc.name,
+      list: left.list,
+      client,
+      clock,
+      snapshot: () => ({ knoc: knoc.name, version: 0, changedAt: 0, entries: [] }),
+      reconcileIntervalMs: this.#options.reconcileIntervalMs,
+    })
+    const context = { knoc: knoc.name, router: router.name, list: left.list }
+    const emptying = (async () => {
+      const outcome = await sync.removeAllManaged(30_000)
+      await sync.close()
+      if (outcome === undefined || outcome instanceof Error) {
+        const code = outcome === undefined ? undefined : outcome.code
+        logger?.warn({ ...context, code, removeCommand: removalCommand(left) }, 'emptying a list knocklist no longer writes failed; the next start tries again')
+        return
+      }
+      this.#forgetList(left)
+      logger?.info({ ...context, removed: outcome.removed }, 'emptied a list knocklist no longer writes')
+    })()
+    this.#retiring.add(emptying)
+    void emptying.finally(() => this.#retiring.delete(emptying))
+  }
+}
+
+// The RouterOS commands that remove a knoc's entries from a list by hand.
+function removalCommand(left: RouterList): string {
+  const tag = managedTag(left.knoc)
+  // Knoc names are lower-case letters, digits and dashes, so the tag needs
+  // no regex escaping.
+  const where = `where list=${quoteRouterOsString(left.list)} comment~${quoteRouterOsString(`^${tag}( |$)`)}`
+  return ['ip', 'ipv6'].map((menu) => `/${menu} firewall address-list remove [/${menu} firewall address-list find ${where}]`).join('; ')
 }
 
 // Whether the changed knoc still pushes the same list to a router of the
@@ -243,9 +347,8 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
 // matched by name only: a new URL for the same name is taken to be the same
 // router, because removing its entries through the old URL would race the
 // new sync adding them through the new one.
-// TODO: only stored knocs change at run time. A config knoc edited between
-// restarts has no previous definition here, so entries under its old list
-// name are left to expire by their timeouts.
+// A config knoc edited while knocklist was stopped is handled at the next
+// start from the recorded lists instead.
 function keepsPushing(previous: Knoc | undefined, next: Knoc, routerName: string): boolean {
   if (previous === undefined || previous.mode !== 'active' || next.mode !== 'active') return false
   if (previous.addressList !== next.addressList) return false

@@ -99,6 +99,11 @@ export class RouterSync extends EventEmitter<RouterSyncEvents> {
     this.#status = initialRouterStatus(name)
   }
 
+  // The address list this sync writes.
+  get list(): string {
+    return this.#options.list
+  }
+
   status(): RouterStatus {
     return { ...this.#status, queueLength: this.#pending.size }
   }

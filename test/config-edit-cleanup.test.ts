@@ -1,0 +1,182 @@
+import { Writable } from 'node:stream'
+import { pino } from 'pino'
+import t, { type Test } from 'tap'
+import { buildTestApp, listen, postJson, temporaryDirectory, waitFor, type TestApp } from './helpers/app.js'
+import { ManualClock } from './fixtures/routeros/address-list.js'
+import { SERVICE_USER, startRouterEmulator, type RouterEmulator } from './fixtures/routeros/emulator.js'
+import { RouterOsInterpreter } from './fixtures/routeros-interpreter/interpreter.js'
+
+// A config file edited while knocklist is stopped: the next start finds the
+// lists it wrote before and empties those it no longer writes.
+
+interface Started {
+  testApp: TestApp
+  base: string
+  lines: string[]
+  stop(): Promise<void>
+}
+
+function router(emulator: RouterEmulator, overrides: Record<string, unknown> = {}) {
+  return { name: 'edge1', url: emulator.url, username: SERVICE_USER.name, password: SERVICE_USER.password, fingerprint: emulator.fingerprint, ...overrides }
+}
+
+function officeKnoc(routers: unknown[], overrides: Record<string, unknown> = {}) {
+  return { name: 'office', mode: 'active', addressList: 'knocklist-office', routers, ...overrides }
+}
+
+// Starts knocklist on a shared data folder with the given config knocs, and
+// captures its log lines.
+async function start(t: Test, dataDir: string, knocs: unknown[]): Promise<Started> {
+  const lines: string[] = []
+  const logger = pino(
+    { level: 'info' },
+    new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk))
+        done()
+      },
+    }),
+  )
+  const testApp = await buildTestApp(t, { knocs }, { dataDir, runtime: { logger } })
+  const base = await listen(testApp)
+  let stopped = false
+  return {
+    testApp,
+    base,
+    lines,
+    async stop() {
+      if (stopped) return
+      stopped = true
+      await testApp.app.close()
+      await testApp.runtime.close()
+    },
+  }
+}
+
+function onList(emulator: RouterEmulator, list: string): string[] {
+  return emulator.tables.ipv4
+    .all()
+    .filter((entry) => entry.list === list)
+    .map((entry) => entry.address)
+    .sort()
+}
+
+async function grantOne(t: Test, started: Started, emulator: RouterEmulator, address: string) {
+  const created = await postJson(started.base, '/v1/knocs/office/grants', { address, ttl: '1h', user: 'alice' })
+  t.equal(created.status, 201, `grant of ${address} acknowledged`)
+  await waitFor(() => onList(emulator, 'knocklist-office').includes(address), 3000, `${address} on the router`)
+}
+
+t.test('renamed list emptied at next start', async (t) => {
+  const emulator = await startRouterEmulator()
+  t.teardown(() => emulator.close())
+  const dataDir = temporaryDirectory(t)
+
+  const first = await start(t, dataDir, [officeKnoc([router(emulator)])])
+  t.teardown(() => first.stop())
+  await grantOne(t, first, emulator, '192.0.2.71')
+  emulator.tables.ipv4.add({ list: 'knocklist-office', address: '198.51.100.9', comment: 'added by hand' })
+  await first.stop()
+
+  const second = await start(t, dataDir, [officeKnoc([router(emulator)], { addressList: 'knocklist-renamed' })])
+  t.teardown(() => second.stop())
+  await waitFor(() => onList(emulator, 'knocklist-renamed').length === 1 && onList(emulator, 'knocklist-office').length === 1, 3000, 'the move to the new list')
+  t.same(onList(emulator, 'knocklist-renamed'), ['192.0.2.71'], 'the grant is on the new list')
+  t.same(onList(emulator, 'knocklist-office'), ['198.51.100.9'], 'only the hand-made entry stays on the old list')
+  await waitFor(() => second.lines.some((line) => line.includes('emptied a list knocklist no longer writes')), 3000, 'the log line')
+  await second.stop()
+
+  // The old list was forgotten once emptied, so a third start has nothing to clean.
+  const third = await start(t, dataDir, [officeKnoc([router(emulator)], { addressList: 'knocklist-renamed' })])
+  t.teardown(() => third.stop())
+  await waitFor(() => emulator.requests.length > 0 && third.testApp.runtime.context.routers.status('office')[0]?.connected === true, 3000, 'the start reconcile')
+  t.notOk(third.lines.some((line) => line.includes('no longer writes')), 'nothing left to empty')
+  t.same(onList(emulator, 'knocklist-renamed'), ['192.0.2.71'], 'the grant stays')
+})
+
+t.test('renamed router keeps its entries', async (t) => {
+  const emulator = await startRouterEmulator()
+  t.teardown(() => emulator.close())
+  const dataDir = temporaryDirectory(t)
+
+  const first = await start(t, dataDir, [officeKnoc([router(emulator)])])
+  t.teardown(() => first.stop())
+  await grantOne(t, first, emulator, '192.0.2.72')
+  await first.stop()
+  const deletesBefore = emulator.requests.filter((request) => request.method === 'DELETE').length
+
+  const second = await start(t, dataDir, [officeKnoc([router(emulator, { name: 'edge-renamed' })])])
+  t.teardown(() => second.stop())
+  await waitFor(() => second.testApp.runtime.context.routers.status('office')[0]?.connected === true, 3000, 'the start reconcile')
+  t.same(onList(emulator, 'knocklist-office'), ['192.0.2.72'], 'the entry stays')
+  t.equal(emulator.requests.filter((request) => request.method === 'DELETE').length, deletesBefore, 'nothing deleted')
+})
+
+t.test('removed router logs the removal command', async (t) => {
+  const emulator = await startRouterEmulator()
+  t.teardown(() => emulator.close())
+  const dataDir = temporaryDirectory(t)
+
+  const first = await start(t, dataDir, [officeKnoc([router(emulator)])])
+  t.teardown(() => first.stop())
+  await grantOne(t, first, emulator, '192.0.2.73')
+  await first.stop()
+
+  const second = await start(t, dataDir, [{ name: 'office', mode: 'passive' }])
+  t.teardown(() => second.stop())
+  const warning = second.lines.find((line) => line.includes('no longer configured'))
+  t.ok(warning, 'a warning names the entries left behind')
+  const record = JSON.parse(warning ?? '{}') as Record<string, string>
+  t.equal(record.router, 'edge1', 'names the router')
+  t.equal(record.list, 'knocklist-office', 'names the list')
+  t.equal(record.url, emulator.url, 'names the router URL')
+  t.notMatch(warning, SERVICE_USER.password, 'no password in the warning')
+
+  // The command, pasted on a router, removes the knoc's entries and nothing else.
+  const pasted = new RouterOsInterpreter({ clock: new ManualClock() })
+  await pasted.paste(
+    [
+      '/ip firewall address-list add list=knocklist-office address=192.0.2.73 comment="knocklist:office alice"',
+      '/ip firewall address-list add list=knocklist-office address=192.0.2.74 comment="knocklist:office"',
+      '/ip firewall address-list add list=knocklist-office address=192.0.2.75 comment="knocklist:office-lab"',
+      '/ip firewall address-list add list=knocklist-office address=198.51.100.9 comment="added by hand"',
+      '/ip firewall address-list add list=other address=192.0.2.76 comment="knocklist:office"',
+      '/ipv6 firewall address-list add list=knocklist-office address=2001:db8::73 comment="knocklist:office bob"',
+      '',
+    ].join('\n'),
+  )
+  await pasted.paste(record.removeCommand ?? '')
+  t.same(pasted.ipv4.all().map((entry) => entry.address).sort(), ['192.0.2.75', '192.0.2.76', '198.51.100.9'], 'IPv4 entries of the knoc removed')
+  t.same(pasted.ipv6.all().map((entry) => entry.address), [], 'IPv6 entries of the knoc removed')
+  await second.stop()
+
+  const third = await start(t, dataDir, [{ name: 'office', mode: 'passive' }])
+  t.teardown(() => third.stop())
+  t.notOk(third.lines.some((line) => line.includes('no longer configured')), 'warned once, then forgotten')
+})
+
+t.test('unreachable router retried at next start', async (t) => {
+  const emulator = await startRouterEmulator()
+  t.teardown(() => emulator.close())
+  const dataDir = temporaryDirectory(t)
+
+  const first = await start(t, dataDir, [officeKnoc([router(emulator)])])
+  t.teardown(() => first.stop())
+  await grantOne(t, first, emulator, '192.0.2.74')
+  await first.stop()
+
+  // The router refuses logins, so the old list cannot be emptied yet.
+  const renamed = [officeKnoc([router(emulator, { password: 'wrong-password' })], { addressList: 'knocklist-renamed' })]
+  const second = await start(t, dataDir, renamed)
+  t.teardown(() => second.stop())
+  await waitFor(() => second.lines.some((line) => line.includes('the next start tries again')), 5000, 'the failure warning')
+  t.same(onList(emulator, 'knocklist-office'), ['192.0.2.74'], 'the old entry is still there')
+  const failure = JSON.parse(second.lines.find((line) => line.includes('the next start tries again')) ?? '{}') as Record<string, unknown>
+  t.equal(failure.code, 208001, 'the warning carries the error code')
+  await second.stop()
+
+  const third = await start(t, dataDir, [officeKnoc([router(emulator)], { addressList: 'knocklist-renamed' })])
+  t.teardown(() => third.stop())
+  await waitFor(() => onList(emulator, 'knocklist-office').length === 0, 3000, 'the old list emptied')
+  t.same(onList(emulator, 'knocklist-renamed'), ['192.0.2.74'], 'the grant is on the new list')
+})
