@@ -158,6 +158,7 @@ t.test('wizard creates an active knoc and validates it', async (t) => {
   t.equal(await page.locator('.check-failed').count(), 0, 'no failed check')
   t.equal(await page.locator('.check-ok').count(), 5, 'five checks passed')
   t.match(page.url(), /#\/knocs\/office\/edit$/, 'address bar follows the saved knoc')
+  t.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Edit knoc office', 'heading follows the saved knoc')
 
   const saved = await knocFromApi('office')
   t.equal(saved.mode, 'active', 'saved as active')
@@ -285,6 +286,8 @@ t.test('grants screen grants and revokes', async (t) => {
   await waitFor(() => entriesOnRouter('knocklist-office').length === 1, 3000, 'the router entry')
   t.equal(entriesOnRouter('knocklist-office')[0]?.address, '192.0.2.10', 'router has the granted address')
 
+  t.match(await row.getByRole('button', { name: 'Revoke' }).getAttribute('aria-label'), /^Revoke the grant of 192\.0\.2\.10 for <b>alice<\/b>, granted \S/, 'revoke label names the grant time')
+
   const before = await row.locator('.time-left').innerText()
   t.match(before, /^(59m \d+s|1h 0m 0s)$/, 'time left starts near an hour')
   // The display updates once a second, so two seconds always show a change.
@@ -340,6 +343,11 @@ t.test('passive setup script shown and copyable', async (t) => {
   await page.getByText('Copied the setup script to the clipboard.').waitFor()
   t.equal(await page.evaluate('navigator.clipboard.readText()'), await script.innerText(), 'clipboard holds the script')
   await screenshot('setup')
+
+  await page.goto(`${base}/ui/#/knocs/branch/overview`)
+  const sections = page.getByRole('navigation', { name: 'Sections of knoc branch' })
+  await sections.getByRole('link', { name: 'Overview' }).waitFor()
+  t.equal(await sections.getByRole('link', { name: 'Validate connection' }).count(), 0, 'no validate tab without routers')
 })
 
 t.test('audit screen lists records', async (t) => {
@@ -349,6 +357,8 @@ t.test('audit screen lists records', async (t) => {
   await created.first().waitFor()
   t.match(await created.first().innerText(), 'tests', 'actor is the admin token name')
   t.match(await created.first().innerText(), '192.0.2.10', 'address shown')
+  t.match(await created.first().innerText(), 'expiresAt: ', 'detail shown')
+  t.notMatch(await created.first().innerText(), /\d{4}-\d{2}-\d{2}T\d{2}:/, 'detail times shown in local time, not ISO')
   await screenshot('audit')
 })
 

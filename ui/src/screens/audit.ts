@@ -6,13 +6,23 @@ import { messageArea, table, type View } from '../view.js'
 
 const recordLimit = 50
 
+// Timestamps in details, such as expiresAt, are ISO 8601 in UTC.
+const isoTimestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'object' && value !== null) return Object.values(value).map(describeValue).join(', ')
+  const text = String(value)
+  // Shown in local time, like the Time column next to it.
+  return isoTimestamp.test(text) ? formatTimestamp(text) : text
+}
+
 // Renders a record's detail as "key: value" pairs, not as JSON, leaving out
 // empty values.
 function describeDetail(detail: AuditRecord['detail']): string {
   if (detail === undefined || detail === null) return ''
   return Object.entries(detail)
     .filter(([, value]) => value !== null && value !== undefined && value !== '')
-    .map(([key, value]) => `${key}: ${typeof value === 'object' ? Object.values(value as object).join(', ') : String(value)}`)
+    .map(([key, value]) => `${key}: ${describeValue(value)}`)
     .join('; ')
 }
 

@@ -66,7 +66,9 @@ export async function grantsTab(view: View, knoc: KnocView, panel: HTMLElement):
     const rows = grants.map((grant) => {
       const left = h('span', { class: 'time-left' })
       countdowns.push({ cell: left, expiresAt: Date.parse(grant.expiresAt) })
-      const button = h('button', { type: 'button', class: 'danger', 'aria-label': `Revoke the grant of ${grant.address}${grant.user === null ? '' : ` for ${grant.user}`}` }, 'Revoke')
+      // The grant time distinguishes two grants of one address for screen readers.
+      const label = `Revoke the grant of ${grant.address}${grant.user === null ? '' : ` for ${grant.user}`}, granted ${formatTimestamp(grant.createdAt)}`
+      const button = h('button', { type: 'button', class: 'danger', 'aria-label': label }, 'Revoke')
       button.addEventListener('click', () => void revoke(grant, button))
       return [h('code', {}, grant.address), grant.user ?? '', grant.comment ?? '', formatTimestamp(grant.createdAt), left, button]
     })

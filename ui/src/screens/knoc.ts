@@ -24,6 +24,12 @@ export function isKnocTab(text: string): text is KnocTab {
   return tabs.some((tab) => tab.id === text)
 }
 
+// A knoc without routers has nothing to validate, so that tab is left out
+// unless its address was opened directly.
+function shownTabs(knoc: KnocView, current: KnocTab): ReadonlyArray<(typeof tabs)[number]> {
+  return tabs.filter((entry) => entry.id !== 'validate' || knoc.routers.length > 0 || current === 'validate')
+}
+
 export async function knocScreen(view: View, name: string, tab: KnocTab): Promise<void> {
   const message = messageArea()
   const base = `#/knocs/${encodeURIComponent(name)}`
@@ -41,7 +47,7 @@ export async function knocScreen(view: View, name: string, tab: KnocTab): Promis
   const nav = h(
     'nav',
     { class: 'tabs', 'aria-label': `Sections of knoc ${name}` },
-    h('ul', {}, ...tabs.map((entry) => h('li', {}, h('a', { href: `${base}/${entry.id}`, 'aria-current': entry.id === tab ? 'page' : undefined }, entry.label)))),
+    h('ul', {}, ...shownTabs(knoc, tab).map((entry) => h('li', {}, h('a', { href: `${base}/${entry.id}`, 'aria-current': entry.id === tab ? 'page' : undefined }, entry.label)))),
   )
   const panel = h('section', { class: 'panel', 'aria-label': tabs.find((entry) => entry.id === tab)?.label ?? '' })
   view.main.append(h('p', { class: 'lede' }, `${modeLabels[knoc.mode] ?? knoc.mode} knoc with the address list `, h('code', {}, knoc.addressList), '.'), nav, panel)

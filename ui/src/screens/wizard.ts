@@ -66,6 +66,7 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
   // The server never returns passwords, so a knoc with its own feed password needs it again.
   const feedPasswordRequired = loaded?.feed.passwordSource === 'knoc'
   let savedName = loaded?.name
+  const heading = screenHeading(loaded === undefined ? 'New knoc' : `Edit knoc ${loaded.name}`)
 
   // Step 1: the integration.
   const name = textField({
@@ -271,6 +272,9 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
     const created = savedName === undefined
     savedName = knocName
     name.input.readOnly = true
+    // From here on the form edits the saved knoc, so the heading changes to match.
+    heading.querySelector('h1')!.textContent = `Edit knoc ${knocName}`
+    document.title = `Edit ${knocName} - knocklist admin`
     // The address bar follows the saved knoc without leaving this form,
     // which still contains the passwords needed for the next save.
     history.replaceState(null, '', `#/knocs/${encodeURIComponent(knocName)}/edit`)
@@ -342,7 +346,7 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
   })
 
   view.main.replaceChildren(
-    screenHeading(loaded === undefined ? 'New knoc' : `Edit knoc ${loaded.name}`),
+    heading,
     h('p', { class: 'lede' }, 'Set up how granted addresses reach a MikroTik router. Fields marked * are required; each is checked as you type.'),
     form,
     h('section', { class: 'results', 'aria-labelledby': 'validation-heading' }, h('h2', { id: 'validation-heading' }, 'Connection check'), resultsMessage.element, results),
