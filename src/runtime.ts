@@ -13,10 +13,11 @@ import { RouterManager } from './routeros/push/manager.js'
 import type { RouterClientOptions } from './routeros/rest/index.js'
 import { ensureLocalSecrets, AdminTokens, generatedAdminTokenName, hashAdminToken, type LocalSecrets } from './secrets.js'
 import { AdminTokenStore } from './store/admin-token-store.js'
-import { openDatabase, storeHealth, type SqliteDatabase } from './store/database.js'
+import { openDatabase, type SqliteDatabase } from './store/database.js'
 import { GrantStore } from './store/grant-store.js'
 import { KnocStore } from './store/knoc-store.js'
 import { RouterListStore } from './store/router-list-store.js'
+import { StoreWriteProbe } from './store/write-probe.js'
 
 // Rendered feeds kept in memory across all knocs, in bytes.
 const feedCacheBytes = 64 * 1024 * 1024
@@ -81,6 +82,7 @@ export function createRuntime(config: Config, options: RuntimeOptions): Runtime 
       ...(options.routerRetry ? { retry: options.routerRetry } : {}),
       ...(options.nudgeDebounceMs === undefined ? {} : { nudgeDebounceMs: options.nudgeDebounceMs }),
     })
+    const storeProbe = new StoreWriteProbe(database, { now: () => clock.now(), logger: options.logger })
     const metrics = new Metrics({ knocs, grants, routers, defaultMetrics: options.defaultMetrics ?? true })
     routers.start()
     audit.start()
@@ -97,7 +99,7 @@ export function createRuntime(config: Config, options: RuntimeOptions): Runtime 
       routers,
       routerClientOptions: options.routerClient,
       defaultFeedPassword: secrets.feedPassword,
-      storeWritable: () => !storeHealth.lastWriteFailed,
+      storeWritable: () => storeProbe.writable(),
     }
     return {
       context,

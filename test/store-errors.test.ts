@@ -56,6 +56,24 @@ t.test('read-only store gives 503 and loses nothing', async (t) => {
   t.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, '/readyz reports ready again')
 })
 
+t.test('readyz notices an idle read-only store', async (t) => {
+  const clock = new ManualClock()
+  const testApp = await buildTestApp(t, {}, { clock })
+  const ready = async () => (await testApp.app.inject({ method: 'GET', url: '/readyz' })).statusCode
+  t.equal(await ready(), 200, 'ready at start')
+
+  // No grant arrives, so only the probe can find the failure.
+  testApp.runtime.database.pragma('query_only = ON')
+  t.equal(await ready(), 200, 'within the probe interval the last result stands')
+  clock.advance(5_000)
+  t.equal(await ready(), 503, 'the next probe finds the store read-only')
+
+  testApp.runtime.database.pragma('query_only = OFF')
+  t.equal(await ready(), 503, 'not ready until a write succeeds')
+  clock.advance(5_000)
+  t.equal(await ready(), 200, 'the next probe finds the store writable')
+})
+
 // Mounts a tmpfs of the given size; returns false where mount is not
 // permitted (not root, or no CAP_SYS_ADMIN in the container).
 function mountTmpfs(t: Test, directory: string, size: string): boolean {

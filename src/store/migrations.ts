@@ -70,5 +70,12 @@ export const migrations: readonly string[] = [
     list TEXT NOT NULL,
     PRIMARY KEY (knoc, router, list)
   );
+
+  -- One row that /readyz rewrites now and then, so a store that stopped
+  -- taking writes while idle is noticed before a grant fails.
+  CREATE TABLE write_probe (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at INTEGER NOT NULL
+  );
   `,
 ]

@@ -17,8 +17,6 @@ export async function healthRoutes(app: FastifyInstance, context: AppContext): P
   app.get('/healthz', { schema: { summary: 'Liveness: the process is up', tags: ['health'] } }, async () => ({ status: 'ok' }))
 
   app.get('/readyz', { schema: { summary: 'Readiness: the store is writable; lists unreachable routers without failing', tags: ['health'] } }, async (_request, reply) => {
-    // TODO: storeWritable() reflects the last write; a store that failed
-    // while idle reads as ready until the next write fails.
     if (!context.storeWritable()) {
       return reply.code(503).send({
         ...errorBody('KNL_NOT_READY', 'the store is not writable; check free space and permissions of the data folder'),
