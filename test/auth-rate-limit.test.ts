@@ -12,9 +12,9 @@ const wrongPassword = 'wrong-feed-password-guess'
 
 // Builds an app on a manual clock that logs to memory, so a test can read
 // every log line.
-async function setup(t: Test) {
+async function setup(t: Test, config: Record<string, unknown> = {}) {
   const clock = new ManualClock()
-  const testApp = await buildTestApp(t, {}, { clock })
+  const testApp = await buildTestApp(t, config, { clock })
   const lines: string[] = []
   const logger = pino(
     { level: 'debug', redact: { paths: redactedLogPaths, censor: '[redacted]' } },
@@ -58,6 +58,18 @@ t.test('failed admin logins limited per address', async (t) => {
   t.notMatch(log, adminToken, 'the right token is not logged')
   t.equal(lines.filter((line) => line.includes('"authentication failed"')).length, 10, 'each failure is logged once')
   t.equal(lines.filter((line) => line.includes('"authentication rate limit reached"')).length, 1, 'reaching the limit is logged once')
+})
+
+t.test('limit and window set in config', async (t) => {
+  const { clock, admin } = await setup(t, { server: { authFailures: { max: 3, window: '10m' } } })
+  for (let attempt = 1; attempt <= 3; attempt++) t.equal((await admin(wrongToken)).statusCode, 401, `failure ${attempt} is 401`)
+  const limited = await admin(adminToken)
+  t.equal(limited.statusCode, 429, 'the fourth request is 429')
+  t.equal(limited.headers['retry-after'], '600', 'Retry-After is the configured window')
+  clock.advance(599_000)
+  t.equal((await admin(adminToken)).statusCode, 429, 'still limited near the end of the window')
+  clock.advance(1_000)
+  t.equal((await admin(adminToken)).statusCode, 200, 'the right token works after the window')
 })
 
 t.test('feed and admin failures count together', async (t) => {

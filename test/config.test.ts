@@ -86,6 +86,14 @@ t.test('type and range problems say what is needed', async (t) => {
   t.ok(problems.includes('knocs[0].routers[0].password: missing; add it (a string)'), 'a missing key says to add it')
 })
 
+t.test('auth failure limits checked', async (t) => {
+  const problems = problemsOf(() => parseConfig({ server: { authFailures: { max: 0, window: '2d' } } }, { source: 'test', baseDir: '/', env: {} }))
+  t.ok(problems.includes('server.authFailures.max: must be at least 1 (got 0)'), 'a zero limit names the minimum')
+  t.ok(problems.some((problem) => problem.startsWith('server.authFailures.window: must be at most 1d')), `a long window names the maximum (${problems.join('; ')})`)
+  const parsed = parseConfig({}, { source: 'test', baseDir: '/', env: {} })
+  t.same(parsed.server.authFailures, { max: 10, window: 60 }, 'defaults: 10 failures a minute')
+})
+
 t.test('duplicate names listed with other problems', async (t) => {
   const problems = problemsOf(() =>
     parseConfig(

@@ -18,6 +18,9 @@ export const defaults = {
   auditRetention: '90d',
   // Upper bound of a request body in bytes; grants and knoc definitions are small.
   bodyLimitBytes: 64 * 1024,
+  // Failed logins a client may make per window before it gets 429.
+  authFailuresMax: 10,
+  authFailuresWindow: '1m',
 } as const
 
 export const knocNamePattern = /^[a-z0-9][a-z0-9-]{0,62}$/
@@ -157,6 +160,17 @@ export const knocSchema = z
   })
   .transform((knoc) => ({ ...knoc, addressList: knoc.addressList ?? `knocklist-${knoc.name}` }))
 
+const defaultAuthFailures = { max: defaults.authFailuresMax, window: parseDuration(defaults.authFailuresWindow) }
+
+const authFailuresSchema = z
+  .strictObject({
+    max: z.int().min(1).max(1_000_000).default(defaults.authFailuresMax),
+    window: duration
+      .pipe(z.number().min(1, { message: 'must be at least 1s' }).max(86_400, { message: 'must be at most 1d' }))
+      .default(parseDuration(defaults.authFailuresWindow)),
+  })
+  .default(defaultAuthFailures)
+
 export const configSchema = z
   .strictObject({
     server: z
@@ -167,8 +181,10 @@ export const configSchema = z
         tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
         trustProxy: z.union([z.boolean(), z.array(cidr)]).default(false),
         bodyLimit: z.int().min(1024).max(16 * 1024 * 1024).default(defaults.bodyLimitBytes),
+        // Sites with many clients behind one NAT address raise these.
+        authFailures: authFailuresSchema,
       })
-      .default({ host: defaults.host, port: defaults.port, trustProxy: false, bodyLimit: defaults.bodyLimitBytes }),
+      .default({ host: defaults.host, port: defaults.port, trustProxy: false, bodyLimit: defaults.bodyLimitBytes, authFailures: defaultAuthFailures }),
     dataDir: z.string().min(1).default(defaults.dataDir),
     adminTokens: z
       .array(

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import ipaddr from 'ipaddr.js'
 import { LRUCache } from 'lru-cache'
 import type { Clock } from '../clock.js'
+import type { Config } from '../config/schema.js'
 import { KnocklistError } from '../errors.js'
 
 export interface AuthFailureLimits {
@@ -13,11 +14,9 @@ export interface AuthFailureLimits {
   maxClients: number
 }
 
-// At ten guesses a minute, finding a 24-byte token or an 8-character feed
-// password takes years. A client with a stale password works again within a
-// minute of being fixed.
-// TODO: these limits are fixed; a config key would let sites behind one
-// NAT address with many clients raise them.
+// At ten guesses a minute (the default of server.authFailures), finding a
+// 24-byte token or an 8-character feed password takes years. A client with a
+// stale password works again within a minute of being fixed.
 export const defaultAuthFailureLimits: AuthFailureLimits = { maxFailures: 10, windowMs: 60_000, maxClients: 10_000 }
 
 interface FailureWindow {
@@ -93,10 +92,11 @@ export class AuthFailureLimiter {
 const limiters = new WeakMap<object, AuthFailureLimiter>()
 
 // Returns the limiter shared by every route built on one app context.
-export function authFailureLimiter(context: { clock: Clock }): AuthFailureLimiter {
+export function authFailureLimiter(context: { clock: Clock; config: Pick<Config, 'server'> }): AuthFailureLimiter {
   let limiter = limiters.get(context)
   if (limiter === undefined) {
-    limiter = new AuthFailureLimiter(context.clock)
+    const { max, window } = context.config.server.authFailures
+    limiter = new AuthFailureLimiter(context.clock, { ...defaultAuthFailureLimits, maxFailures: max, windowMs: window * 1000 })
     limiters.set(context, limiter)
   }
   return limiter
