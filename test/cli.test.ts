@@ -56,6 +56,21 @@ t.test('CLI errors name the fix', async (t) => {
   t.match(version.stdout, /^\d+\.\d+\.\d+\n$/, '--version prints the version')
 })
 
+t.test('option errors name option and fix', async (t) => {
+  const cwd = temporaryDirectory(t)
+  const cases: Array<[string, string[], string]> = [
+    ['value starting with a dash', ['grant', 'demo', '192.0.2.1', '--ttl', '-5m'], 'option --ttl: the value "-5m" starts with a dash, so it reads as another option; write --ttl=-5m to pass it as the value'],
+    ['missing value', ['grant', 'demo', '192.0.2.1', '--ttl'], 'option --ttl needs a value; run knocklist grant --help for its form'],
+    ['value for a flag', ['validate', '--insecure=yes'], 'option --insecure takes no value; write --insecure alone'],
+    ['unknown option', ['grants', 'demo', '--colour'], 'unknown option --colour for grants; run knocklist grants --help for the options'],
+  ]
+  for (const [name, args, message] of cases) {
+    const result = await runCli(args, { cwd })
+    t.equal(result.code, 2, `${name}: exit 2`)
+    t.match(result.stderr, `knocklist: ${message}\n`, `${name}: message`)
+  }
+})
+
 t.test('check-config', async (t) => {
   const cwd = temporaryDirectory(t)
   const good = path.join(cwd, 'good.yaml')

@@ -55,9 +55,24 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: rest, options: command.options as ParseArgsConfig['options'], allowPositionals: true, strict: true })
   } catch (error) {
-    throw new CliError(`${(error as Error).message}\n\n${usage}`, 2)
+    throw new CliError(`${describeArgumentError(error as Error, name, rest)}\n\n${usage}`, 2)
   }
   return command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals)
+}
+
+// Rewords Node's parseArgs errors into the option, the value and the fix,
+// because some of Node's hints (such as "place it after --") do not apply here.
+function describeArgumentError(error: Error, command: string, args: readonly string[]): string {
+  const option = /Option '(-[^' ]+)/.exec(error.message)?.[1] ?? /Unknown option '([^']+)'/.exec(error.message)?.[1]
+  if (option === undefined) return error.message
+  if (error.message.includes('ambiguous')) {
+    const value = args[args.indexOf(option) + 1] ?? ''
+    return `option ${option}: the value ${JSON.stringify(value)} starts with a dash, so it reads as another option; write ${option}=${value} to pass it as the value`
+  }
+  if (error.message.includes('argument missing')) return `option ${option} needs a value; run knocklist ${command} --help for its form`
+  if (error.message.includes('does not take an argument')) return `option ${option} takes no value; write ${option.split('=')[0]} alone`
+  if (error.message.startsWith('Unknown option')) return `unknown option ${option} for ${command}; run knocklist ${command} --help for the options`
+  return error.message
 }
 
 main(process.argv.slice(2)).then(
