@@ -13,7 +13,7 @@ async function auditRecords(base: string, query = '') {
 t.test('grant life cycle is audited', async (t) => {
   const testApp = await buildTestApp(t)
   const base = await listen(testApp)
-  const first = await postJson(base, '/v1/knocs/demo/grants', { address: '192.0.2.1', ttl: '10m', user: 'alice' })
+  const first = await postJson(base, '/v1/knocs/demo/grants', { address: '192.0.2.1', ttl: '10m', user: 'alice', comment: 'on call for the outage' })
   await postJson(base, '/v1/knocs/demo/grants', { address: '192.0.2.1', ttl: '20m', user: 'bob' })
   await fetch(`${base}/v1/grants/${first.json?.id}`, { method: 'DELETE', headers: bearer })
 
@@ -22,6 +22,8 @@ t.test('grant life cycle is audited', async (t) => {
   t.ok(records.every((record) => record.actor === 'tests'), 'the token name is the actor')
   t.equal(records[0]?.address, '192.0.2.1', 'the address is recorded')
   t.equal(records[3]?.grantId, first.json?.id, 'the revoked grant is named')
+  t.equal((records[0]?.detail as Record<string, unknown>).comment, 'on call for the outage', 'the grant comment is recorded')
+  t.equal((records[1]?.detail as Record<string, unknown>).comment, null, 'a grant without a comment records none')
   t.ok(records.every((record) => record.clientAddress === '127.0.0.1'), 'the client address of each request is recorded')
   t.ok(records.every((record) => !Number.isNaN(Date.parse(record.at as string))), 'each record has a time')
 })

@@ -8,7 +8,8 @@ const endActions = { revoked: 'grant.revoked', expired: 'grant.expired', 'knoc-d
 export function auditGrantEvents(grants: GrantService, audit: AuditLog): void {
   grants.on('granted', (grant, extended, clientAddress) => {
     const base = { actor: grant.createdBy, knoc: grant.knoc, address: grant.address, grantId: grant.id, clientAddress }
-    audit.record({ ...base, action: 'grant.created', detail: { user: grant.user, expiresAt: new Date(grant.expiresAt).toISOString() } })
+    // The comment often gives the reason for the access, which an audit has to answer.
+    audit.record({ ...base, action: 'grant.created', detail: { user: grant.user, comment: grant.comment, expiresAt: new Date(grant.expiresAt).toISOString() } })
     if (extended) audit.record({ ...base, action: 'grant.extended', detail: { expiresAt: new Date(grant.expiresAt).toISOString() } })
   })
   grants.on('ended', (grant, reason, actor, clientAddress) => {
