@@ -270,3 +270,36 @@ t.test('changed stored knoc cleans up what it left', async (t) => {
   t.pass('a knoc switched to passive leaves no entries on its old router')
 })
 
+
+t.test('edit without password keeps the stored one', async (t) => {
+  const emulator = await startEmulator(t)
+  const testApp = await buildTestApp(t, { knocs: [] })
+  const base = await listen(testApp)
+  const put = async (body: Record<string, unknown>) => {
+    const reply = await fetch(`${base}/v1/knocs/office`, { method: 'PUT', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    return { status: reply.status, json: (await reply.json()) as Record<string, unknown> }
+  }
+  const { name: _name, routers, ...definition } = activeKnoc(emulator)
+  const { password: _password, ...withoutPassword } = routers[0]!
+  t.equal((await put({ ...definition, routers })).status, 201, 'knoc created with the password')
+
+  const edited = await put({ ...definition, ttl: { default: '2h', max: '1d' }, routers: [withoutPassword] })
+  t.equal(edited.status, 200, 'an edit without the password is accepted')
+  const validated = await postJson(base, '/v1/knocs/office/validate', {})
+  t.equal((validated.json?.routers as Array<{ ok: boolean }>)[0]?.ok, true, 'the stored password still logs in')
+
+  // A new url or username must come with the password, so an edit cannot send the stored one elsewhere.
+  const movedUrl = await put({ ...definition, routers: [{ ...withoutPassword, url: 'https://192.0.2.99' }] })
+  t.equal(movedUrl.status, 400, 'a new url without the password is rejected')
+  t.equal(movedUrl.json.code, 'KNL_KNOC_INVALID', 'code KNL_KNOC_INVALID')
+  t.match(movedUrl.json.message, 'send the password with the new url', 'the message names the fix')
+  const newUser = await put({ ...definition, routers: [{ ...withoutPassword, username: 'someone-else' }] })
+  t.match(newUser.json.message, 'send the password with the new username', 'a new username needs the password too')
+  const newRouter = await put({ ...definition, routers: [{ ...withoutPassword, name: 'edge2' }] })
+  t.equal(newRouter.status, 400, 'a new router without a password is rejected')
+  t.match(newRouter.json.message, 'routers.0.password', 'the message names the missing field')
+
+  const stored = await fetch(`${base}/v1/knocs/office`, { headers: bearer }).then((reply) => reply.json() as Promise<{ routers: Array<{ url: string }>; ttl: { default: string } }>)
+  t.equal(stored.routers[0]?.url, emulator.url, 'the rejected edits changed nothing')
+  t.equal(stored.ttl.default, '2h', 'the accepted edit is kept')
+})

@@ -234,21 +234,30 @@ t.test('knocs list shows router sync state', async (t) => {
   await screenshot('knoc')
 })
 
-t.test('edit keeps the pinned fingerprint', async (t) => {
+t.test('edit keeps fingerprint and password', async (t) => {
   await page.getByRole('link', { name: 'Edit' }).click()
   await page.getByRole('heading', { name: 'Edit knoc office' }).waitFor()
   t.equal(await page.getByLabel('Knoc name').getAttribute('readonly'), '', 'name is read-only')
-  t.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '', 'password not filled in from the server')
-  await page.getByRole('button', { name: 'Save knoc' }).click()
-  t.match(await page.locator('.field', { has: page.getByLabel('Password', { exact: true }) }).locator('.field-error').innerText(), 'Enter the password', 'password required again')
+  const passwordField = page.getByLabel('Password', { exact: true })
+  const passwordError = page.locator('.field', { has: passwordField }).locator('.field-error')
+  t.equal(await passwordField.inputValue(), '', 'password not filled in from the server')
 
-  await page.getByLabel('Password', { exact: true }).fill(SERVICE_USER.password)
+  // A new URL would send the stored password to another host, so it needs the password.
+  await page.getByLabel('RouterOS URL').fill('https://127.0.0.1:1')
+  await page.getByRole('button', { name: 'Save knoc' }).click()
+  t.match(await passwordError.innerText(), 'the router name, URL or username changed', 'a new URL needs the password')
+  t.equal((await knocFromApi('office')).routers[0]?.url, emulator.url, 'nothing saved')
+
+  await page.getByLabel('RouterOS URL').fill(emulator.url)
   await page.getByLabel('Default grant time').fill('2h')
   await page.getByRole('button', { name: 'Save knoc' }).click()
   await page.getByText('Saved knoc office.').waitFor()
+  t.equal(await passwordError.innerText(), '', 'an empty password is accepted while URL and username stay')
   const saved = await knocFromApi('office')
   t.equal(saved.routers[0]?.fingerprint, emulator.fingerprint, 'fingerprint kept')
   t.equal(saved.ttl.default, '2h', 'new default saved')
+  const validated = await fetch(`${base}/v1/knocs/office/validate`, { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: '{}' })
+  t.equal(((await validated.json()) as { routers: Array<{ ok: boolean }> }).routers[0]?.ok, true, 'the stored password still logs in')
 })
 
 t.test('knoc deleted from its overview', async (t) => {

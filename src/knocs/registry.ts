@@ -40,6 +40,30 @@ function checkCaFiles(definition: KnocDefinition): void {
   }
 }
 
+// Fills in the stored password of each router sent without one, so a client
+// can change other settings without sending the password again. It is kept
+// only while the router's name, url and username are unchanged: otherwise an
+// edit of the url alone would send the stored password to another host.
+function keepStoredPasswords(input: unknown, previous: Knoc | undefined): unknown {
+  if (previous === undefined || input === null || typeof input !== 'object' || Array.isArray(input)) return input
+  const routers = (input as { routers?: unknown }).routers
+  if (!Array.isArray(routers)) return input
+  const filled = routers.map((router: unknown) => {
+    if (router === null || typeof router !== 'object' || Array.isArray(router) || (router as { password?: unknown }).password !== undefined) return router
+    const sent = router as { name?: unknown; url?: unknown; username?: unknown }
+    const stored = previous.routers.find((candidate) => candidate.name === sent.name)
+    if (stored === undefined) return router
+    if (stored.url !== sent.url || stored.username !== sent.username) {
+      throw new KnocklistError(
+        'KNL_KNOC_INVALID',
+        `router ${JSON.stringify(stored.name)}: password missing; the stored password is kept only while url and username stay the same, so send the password with the new ${stored.url !== sent.url ? 'url' : 'username'}`,
+      )
+    }
+    return { ...router, password: stored.password }
+  })
+  return { ...input, routers: filled }
+}
+
 export function parseKnocDefinition(name: string, input: unknown): KnocDefinition {
   if (!knocNamePattern.test(name)) {
     throw new KnocklistError('KNL_KNOC_NAME_INVALID', `invalid knoc name ${JSON.stringify(name)}: use 1 to 63 lower-case letters, digits or dashes, starting with a letter or digit`)
@@ -99,7 +123,7 @@ export class KnocRegistry extends EventEmitter<KnocRegistryEvents> {
   // Creates or replaces a stored knoc; config knocs are read-only.
   put(name: string, input: unknown): { knoc: Knoc; created: boolean } {
     this.#rejectConfigKnoc(name)
-    const definition = parseKnocDefinition(name, input)
+    const definition = parseKnocDefinition(name, keepStoredPasswords(input, this.#knocs.get(name)))
     checkCaFiles(definition)
     const created = this.#store.put(name, definition, this.#now())
     const previous = this.#knocs.get(name)

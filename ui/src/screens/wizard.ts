@@ -132,13 +132,20 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
   })
   const caPath = textField({ label: 'CA file path', required: true, value: router?.ca ?? '', placeholder: '/etc/knocklist/router-ca.pem', hint: 'Absolute path of the PEM file on the knocklist server.', rule: (value) => rules.printable('path of the CA file', 4096)(value) ?? (value.startsWith('/') ? undefined : 'Enter an absolute path, starting with /.') })
   const username = textField({ label: 'Username', required: true, value: router?.username ?? '', placeholder: 'knocklist-agent', autocomplete: 'off', hint: 'A RouterOS user whose group has the api, rest-api, read and write policies.', rule: rules.printable('username', 128) })
+  // The server keeps a router's stored password when it is left out, but only
+  // while the router's name, URL and username are unchanged.
+  const keepsStoredPassword = (): boolean =>
+    router !== undefined && routerName.value === router.name && url.value.trim() === router.url && username.value === router.username
   const password = textField({
     label: 'Password',
     type: 'password',
-    required: true,
+    required: router === undefined,
     autocomplete: 'new-password',
-    hint: loaded === undefined ? 'The password of that RouterOS user.' : 'knocklist never returns passwords, so enter it again to save.',
-    rule: rules.password,
+    hint: router === undefined ? 'The password of that RouterOS user.' : 'Leave empty to keep the stored password. A new router name, URL or username needs the password again.',
+    rule: (value) => {
+      if (value !== '' || router === undefined) return rules.password(value)
+      return keepsStoredPassword() ? undefined : 'Enter the password: the router name, URL or username changed, so the stored one is not used.'
+    },
   })
 
   // Step 3: the address list and grant times.
@@ -232,9 +239,9 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
         name: routerName.value,
         url: url.value.trim(),
         username: username.value,
-        password: password.value,
         insecure: trustChoice === 'insecure',
       }
+      if (password.value !== '' || !keepsStoredPassword()) entry.password = password.value
       if (trustChoice === 'fingerprint') entry.fingerprint = rules.normalizeFingerprint(fingerprint.value)
       if (trustChoice === 'ca') entry.ca = caPath.value
       body.routers = [entry]
@@ -354,7 +361,6 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
   )
   updateVisibility()
   if (loaded === undefined) name.input.focus()
-  else if (isShown(password)) password.input.focus()
 }
 
 async function knocExists(view: View, path: string): Promise<boolean> {
