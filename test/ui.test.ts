@@ -387,6 +387,39 @@ t.test('audit screen without audit route', async (t) => {
   t.notMatch(await page.locator('main').innerText(), '"statusCode"', 'no raw JSON')
 })
 
+t.test('edit keeps routers the form does not show', async (t) => {
+  const pair = {
+    mode: 'active',
+    addressList: 'knocklist-pair',
+    routers: [
+      { name: 'edge-a', url: emulator.url, username: SERVICE_USER.name, password: SERVICE_USER.password, fingerprint: emulator.fingerprint },
+      // No fingerprint: validation fails with 208003 and shows what it presents.
+      { name: 'edge-b', url: emulator.url, username: SERVICE_USER.name, password: SERVICE_USER.password },
+    ],
+  }
+  const put = await fetch(`${base}/v1/knocs/pair`, { method: 'PUT', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify(pair) })
+  await put.arrayBuffer()
+  t.equal(put.status, 201, 'knoc with two routers created through the API')
+  t.teardown(async () => {
+    await fetch(`${base}/v1/knocs/pair`, { method: 'DELETE', headers: bearer }).then((reply) => reply.arrayBuffer())
+  })
+
+  await page.goto(`${base}/ui/#/knocs/pair/edit`)
+  await page.getByLabel('Default grant time').waitFor()
+  t.match(await page.locator('.router-fields').innerText(), 'Other routers of this knoc are kept unchanged: edge-b.', 'the form names the router it does not show')
+  await page.getByLabel('Default grant time').fill('3h')
+  await page.getByRole('button', { name: 'Save and validate connection' }).click()
+  await page.locator('.router-report', { hasText: 'edge-b' }).locator('.check-failed').waitFor()
+
+  const saved = await knocFromApi('pair')
+  t.same(saved.routers.map((router: { name: string }) => router.name), ['edge-a', 'edge-b'], 'both routers kept')
+  t.equal(saved.routers[1]?.fingerprint, undefined, 'the second router kept its settings')
+  t.equal(saved.ttl.default, '3h', 'the edit saved')
+  t.match(await page.locator('.router-report', { hasText: 'edge-a' }).innerText(), 'all checks passed', 'the first router still logs in with its stored password')
+  t.match(await page.locator('.router-report', { hasText: 'edge-b' }).innerText(), '208003', 'the second router validated too')
+  t.equal(await page.locator('.router-report', { hasText: 'edge-b' }).getByRole('button', { name: 'Pin this fingerprint' }).count(), 0, 'no pin offered for a router the form does not edit')
+})
+
 t.test('sign out forgets the token', async (t) => {
   await page.getByRole('button', { name: 'Sign out' }).click()
   await page.getByRole('heading', { name: 'Sign in' }).waitFor()

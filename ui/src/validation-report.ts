@@ -15,6 +15,8 @@ const checkLabels: Record<string, string> = {
 export interface ValidationReportOptions {
   // Offers a button that pins the fingerprint the router presented.
   onPin?: (routerName: string, fingerprint: string) => void
+  // The only router offered the button, when the form edits just that one.
+  pinnableRouter?: string
   // The fingerprint pinned now, so the report can state that it matches instead of offering it.
   pinned?: string
 }
@@ -69,7 +71,7 @@ function fingerprintBlock(routerName: string, fingerprint: string, options: Vali
     h('p', {}, h('code', { class: 'mono wrap', 'data-fingerprint': normalizeFingerprint(fingerprint) }, formatFingerprint(fingerprint))),
     options.pinned !== undefined && normalizeFingerprint(options.pinned) === normalizeFingerprint(fingerprint)
       ? h('p', { class: 'hint' }, 'This is the pinned fingerprint.')
-      : options.onPin === undefined
+      : options.onPin === undefined || (options.pinnableRouter !== undefined && options.pinnableRouter !== routerName)
         ? null
         : h('button', { type: 'button', onclick: () => options.onPin?.(routerName, fingerprint) }, 'Pin this fingerprint'),
   )

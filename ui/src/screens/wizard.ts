@@ -5,7 +5,7 @@ import { ApiError } from '../api.js'
 import { h } from '../dom.js'
 import { radioGroup, selectField, textField } from '../fields.js'
 import * as rules from '../rules.js'
-import { pollsFeed, type KnocMode, type KnocView, type RouterValidation } from '../types.js'
+import { pollsFeed, type KnocMode, type KnocView, type RouterValidation, type RouterView } from '../types.js'
 import { validationReport } from '../validation-report.js'
 import { messageArea, screenHeading, type View } from '../view.js'
 
@@ -45,9 +45,6 @@ export async function wizardScreen(view: View, editName?: string): Promise<void>
 // Returns why this form cannot edit the knoc, or undefined when it can.
 function editBlocker(knoc: KnocView): string | undefined {
   if (knoc.source === 'config') return `Knoc ${knoc.name} is declared in the config file, so it is read-only here. Change it in the config file and restart knocklist.`
-  // NOTE: the wizard edits one router. Knocs with several routers are edited
-  // through PUT /v1/knocs/{knoc} or a config file.
-  if (knoc.routers.length > 1) return `Knoc ${knoc.name} has ${knoc.routers.length} routers; this form edits knocs with one router. Use PUT /v1/knocs/${knoc.name} to change it.`
   return undefined
 }
 
@@ -62,6 +59,9 @@ function initialTrust(knoc: KnocView | undefined): Trust {
 function renderWizard(view: View, loaded: KnocView | undefined): void {
   const message = messageArea()
   const router = loaded?.routers[0]
+  // The form edits the first router. Any others, added through the API, are
+  // sent back unchanged and without their passwords, which the server keeps.
+  const otherRouters = (loaded?.routers.slice(1) ?? []).map(routerDefinition)
   const preserved: Preserved = loaded === undefined ? {} : { prefix: loaded.prefix, feedUsername: loaded.feed.username, allowFrom: loaded.feed.allowFrom, pollInterval: loaded.feed.pollInterval }
   // The server never returns passwords, so a knoc with its own feed password needs it again.
   const feedPasswordRequired = loaded?.feed.passwordSource === 'knoc'
@@ -179,7 +179,15 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
   const ttlMax = textField({ label: 'Maximum grant time', required: true, value: loaded?.ttl.max ?? '1d', hint: 'The longest time one grant may ask for, such as 1d.', rule: ttlRule('max'), onInput: () => ttlDefault.check() })
 
   const passiveFields = h('div', {}, pollInterval.row, feedPassword.row)
-  const routerFields = h('div', { class: 'router-fields' }, routerName.row, url.row, trust.element, fingerprint.row, caPath.row, username.row, password.row)
+  const otherRoutersNote =
+    otherRouters.length === 0
+      ? null
+      : h(
+          'p',
+          { class: 'hint' },
+          `This form edits the first router. Other routers of this knoc are kept unchanged: ${otherRouters.map((entry) => String(entry.name)).join(', ')}. Change them through the admin API, PUT /v1/knocs/{knoc}.`,
+        )
+  const routerFields = h('div', { class: 'router-fields' }, otherRoutersNote, routerName.row, url.row, trust.element, fingerprint.row, caPath.row, username.row, password.row)
 
   const save = h('button', { type: 'submit', class: 'primary', value: 'validate' }, 'Save and validate connection')
   const saveOnly = h('button', { type: 'submit', value: 'save' }, 'Save knoc')
@@ -244,7 +252,7 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
       if (password.value !== '' || !keepsStoredPassword()) entry.password = password.value
       if (trustChoice === 'fingerprint') entry.fingerprint = rules.normalizeFingerprint(fingerprint.value)
       if (trustChoice === 'ca') entry.ca = caPath.value
-      body.routers = [entry]
+      body.routers = [entry, ...otherRouters]
     }
     return body
   }
@@ -320,7 +328,7 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
     try {
       const reply = await view.api.json<{ routers: RouterValidation[] }>('POST', `/v1/knocs/${encodeURIComponent(knocName)}/validate`, {})
       const pinned = includesRouter() && isShown(fingerprint) ? fingerprint.value : undefined
-      results.replaceChildren(validationReport(reply.routers, { onPin: pinFingerprint, ...(pinned === undefined ? {} : { pinned }) }))
+      results.replaceChildren(validationReport(reply.routers, { onPin: pinFingerprint, pinnableRouter: routerName.value, ...(pinned === undefined ? {} : { pinned }) }))
       const presented = reply.routers[0]?.fingerprint
       fingerprint.setNote(presented === undefined ? undefined : `The router currently presents ${rules.formatFingerprint(presented)}.`)
       const failed = reply.routers.filter((entry) => !entry.ok)
@@ -361,6 +369,15 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
   )
   updateVisibility()
   if (loaded === undefined) name.input.focus()
+}
+
+// Builds a router definition from the API's view of it, without its status.
+// The password is left out, so the server keeps the stored one.
+function routerDefinition(router: RouterView): Record<string, unknown> {
+  const definition: Record<string, unknown> = { name: router.name, url: router.url, username: router.username, insecure: router.insecure }
+  if (router.ca !== undefined) definition.ca = router.ca
+  if (router.fingerprint !== undefined) definition.fingerprint = router.fingerprint
+  return definition
 }
 
 async function knocExists(view: View, path: string): Promise<boolean> {
