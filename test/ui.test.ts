@@ -53,7 +53,7 @@ function entriesOnRouter(list: string) {
 
 async function knocFromApi(name: string) {
   const reply = await fetch(`${base}/v1/knocs/${name}`, { headers: bearer })
-  return (await reply.json()) as { mode: string; addressList: string; ttl: { default: string; max: string }; routers: Array<{ fingerprint?: string; insecure: boolean }> }
+  return (await reply.json()) as { mode: string; addressList: string; ttl: { default: string; max: string }; routers: Array<{ name: string; url: string; fingerprint?: string; insecure: boolean }> }
 }
 
 // Reads the whole body, so no response is left half-read on a kept-alive connection.
@@ -412,7 +412,7 @@ t.test('edit keeps routers the form does not show', async (t) => {
   await page.locator('.router-report', { hasText: 'edge-b' }).locator('.check-failed').waitFor()
 
   const saved = await knocFromApi('pair')
-  t.same(saved.routers.map((router: { name: string }) => router.name), ['edge-a', 'edge-b'], 'both routers kept')
+  t.same(saved.routers.map((router) => router.name), ['edge-a', 'edge-b'], 'both routers kept')
   t.equal(saved.routers[1]?.fingerprint, undefined, 'the second router kept its settings')
   t.equal(saved.ttl.default, '3h', 'the edit saved')
   t.match(await page.locator('.router-report', { hasText: 'edge-a' }).innerText(), 'all checks passed', 'the first router still logs in with its stored password')
