@@ -265,6 +265,7 @@ t.test('knoc deleted from its overview', async (t) => {
   page.once('dialog', (dialog) => void dialog.accept())
   await page.getByRole('button', { name: 'Delete knoc' }).click()
   await page.getByRole('heading', { name: 'Knocs', level: 1 }).waitFor()
+  t.equal(await page.locator('.message-success').innerText(), 'Deleted knoc lab.', 'the knocs list confirms the delete')
   t.equal(await statusOf(`${base}/v1/knocs/lab`, { headers: bearer }), 404, 'knoc gone from the API')
 })
 

@@ -56,6 +56,8 @@ function segments(hash: string): string[] {
     })
 }
 
+let pendingNotice: string | undefined
+
 async function route(): Promise<void> {
   if (api === undefined) {
     showSignIn()
@@ -63,12 +65,16 @@ async function route(): Promise<void> {
   }
   leaveScreen()
   nav.hidden = false
+  const notice = pendingNotice
+  pendingNotice = undefined
   const view: View = {
     api,
     main,
-    navigate: (hash) => {
+    navigate: (hash, next) => {
+      pendingNotice = next
       location.hash = hash
     },
+    notice,
     onLeave: (cleanup) => leaveHandlers.push(cleanup),
   }
 

@@ -8,7 +8,11 @@ export interface View {
   api: ApiClient
   // The element the screen renders into; emptied before each screen.
   main: HTMLElement
-  navigate(hash: string): void
+  // Goes to another screen; `notice` is shown there once, such as the outcome
+  // of a delete that left the screen it happened on.
+  navigate(hash: string, notice?: string): void
+  // The notice passed by the navigation that opened this screen.
+  readonly notice: string | undefined
   // Registers work to undo when the user leaves the screen (timers).
   onLeave(cleanup: () => void): void
 }

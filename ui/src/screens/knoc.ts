@@ -100,7 +100,7 @@ function overviewTab(view: View, knoc: KnocView, panel: HTMLElement, message: Re
           if (!window.confirm(`Delete knoc ${knoc.name}? Its ${knoc.activeGrants} active grant(s) end and its entries leave the routers.`)) return
           try {
             await view.api.json('DELETE', `/v1/knocs/${encodeURIComponent(knoc.name)}`)
-            view.navigate('#/knocs')
+            view.navigate('#/knocs', `Deleted knoc ${knoc.name}.`)
           } catch (error) {
             message.showError(`Deleting knoc ${knoc.name} failed`, error)
           }

@@ -54,6 +54,7 @@ export async function knocsScreen(view: View): Promise<void> {
     }
   }
 
+  if (view.notice !== undefined) message.show(view.notice, 'success')
   refresh.addEventListener('click', () => void load(true))
   const timer = window.setInterval(() => void load(false), refreshIntervalMs)
   view.onLeave(() => window.clearInterval(timer))
