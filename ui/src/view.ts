@@ -8,8 +8,8 @@ export interface View {
   api: ApiClient
   // The element the screen renders into; emptied before each screen.
   main: HTMLElement
-  // Goes to another screen; `notice` is shown there once, such as the outcome
-  // of a delete that left the screen it happened on.
+  // Goes to another screen. That screen shows `notice` once, for an outcome
+  // such as a delete that left the screen it happened on.
   navigate(hash: string, notice?: string): void
   // The notice passed by the navigation that opened this screen.
   readonly notice: string | undefined
