@@ -303,3 +303,20 @@ t.test('edit without password keeps the stored one', async (t) => {
   t.equal(stored.routers[0]?.url, emulator.url, 'the rejected edits changed nothing')
   t.equal(stored.ttl.default, '2h', 'the accepted edit is kept')
 })
+
+t.test('switch to passive-plus runs the importer', async (t) => {
+  const runs: number[] = []
+  const emulator = await startEmulator(t, { scripts: { 'knocklist-office': '# installed by the setup script' }, onScriptRun: () => runs.push(entriesOn(emulator).length) })
+  const testApp = await buildTestApp(t, { knocs: [] }, { runtime: { nudgeDebounceMs: 50 } })
+  const base = await listen(testApp)
+  const put = (body: Record<string, unknown>) =>
+    fetch(`${base}/v1/knocs/office`, { method: 'PUT', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((reply) => reply.status)
+  const { name: _name, ...definition } = activeKnoc(emulator)
+  t.equal(await put(definition), 201, 'active knoc created')
+  await postJson(base, '/v1/knocs/office/grants', { address: '192.0.2.80', ttl: '1h', user: 'alice' })
+  await waitFor(() => entriesOn(emulator).length === 1, 2000, 'the push')
+
+  t.equal(await put({ ...definition, mode: 'passive-plus' }), 200, 'switched to passive-plus')
+  await waitFor(() => runs.length === 1, 3000, 'the importer run')
+  t.same(runs, [0], 'the importer runs once, after the pushed entry is removed')
+})

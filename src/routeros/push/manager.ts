@@ -242,12 +242,21 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
           const outcome = await sync.removeAllManaged(30_000)
           // A list not emptied stays recorded, so the next start tries again.
           if (outcome !== undefined && !(outcome instanceof Error)) this.#forgetList({ knoc: knocName, router: sync.name, list: sync.list })
+          this.#pokeImporters(knocName)
         }
         await sync.close()
       })()
       this.#retiring.add(retiring)
       void retiring.finally(() => this.#retiring.delete(retiring))
     }
+  }
+
+  // A knoc switched from active to passive-plus loses its pushed entries
+  // first, because the importer manages only entries whose comment is exactly
+  // its tag, and pushed entries add the users. Its routers then run the
+  // importer at once instead of at their next poll.
+  #pokeImporters(knocName: string): void {
+    for (const nudger of this.#nudgers.get(knocName) ?? []) nudger.poke()
   }
 
   #recordedLists(): RouterList[] {
@@ -326,6 +335,7 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
         return
       }
       this.#forgetList(left)
+      this.#pokeImporters(knoc.name)
       logger?.info({ ...context, removed: outcome.removed }, 'emptied a list knocklist no longer writes')
     })()
     this.#retiring.add(emptying)
