@@ -245,10 +245,18 @@ t.test('edit keeps fingerprint and password', async (t) => {
   // A new URL would send the stored password to another host, so it needs the password.
   await page.getByLabel('RouterOS URL').fill('https://127.0.0.1:1')
   await page.getByRole('button', { name: 'Save knoc' }).click()
-  t.match(await passwordError.innerText(), 'the router name, URL or username changed', 'a new URL needs the password')
+  t.match(await passwordError.innerText(), 'the router name, URL, username or certificate setting changed', 'a new URL needs the password')
   t.equal((await knocFromApi('office')).routers[0]?.url, emulator.url, 'nothing saved')
 
   await page.getByLabel('RouterOS URL').fill(emulator.url)
+
+  // So would skipping the certificate check.
+  await page.getByRole('radio', { name: 'Insecure: skip certificate checks' }).check()
+  await page.getByRole('button', { name: 'Save knoc' }).click()
+  t.match(await passwordError.innerText(), 'certificate setting changed', 'skipping the certificate check needs the password')
+  t.equal((await knocFromApi('office')).routers[0]?.insecure, false, 'still nothing saved')
+  await page.getByRole('radio', { name: 'Pin the certificate fingerprint' }).check()
+
   await page.getByLabel('Default grant time').fill('2h')
   await page.getByRole('button', { name: 'Save knoc' }).click()
   await page.getByText('Saved knoc office.').waitFor()

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import path from 'node:path'
 import { z } from 'zod'
 import { caFileProblem } from '../config/ca-file.js'
-import { knocNamePattern, knocSchema, type KnocDefinition } from '../config/schema.js'
+import { knocNamePattern, knocSchema, routerSchema, type KnocDefinition } from '../config/schema.js'
 import { KnocklistError } from '../errors.js'
 import type { KnocStore } from '../store/knoc-store.js'
 
@@ -40,23 +40,33 @@ function checkCaFiles(definition: KnocDefinition): void {
   }
 }
 
+// Router settings that decide where its password is sent and whether the
+// certificate there is checked. The stored password only goes where it went.
+const connectionFields = ['url', 'username', 'insecure', 'ca', 'fingerprint'] as const
+
 // Fills in the stored password of each router sent without one, so a client
 // can change other settings without sending the password again. It is kept
-// only while the router's name, url and username are unchanged: otherwise an
-// edit of the url alone would send the stored password to another host.
+// only while the router's connection settings are unchanged. Otherwise a new
+// url, or a certificate check turned off or pinned to another certificate,
+// would let the caller choose where the stored password goes.
 function keepStoredPasswords(input: unknown, previous: Knoc | undefined): unknown {
   if (previous === undefined || input === null || typeof input !== 'object' || Array.isArray(input)) return input
   const routers = (input as { routers?: unknown }).routers
   if (!Array.isArray(routers)) return input
   const filled = routers.map((router: unknown) => {
     if (router === null || typeof router !== 'object' || Array.isArray(router) || (router as { password?: unknown }).password !== undefined) return router
-    const sent = router as { name?: unknown; url?: unknown; username?: unknown }
-    const stored = previous.routers.find((candidate) => candidate.name === sent.name)
+    const stored = previous.routers.find((candidate) => candidate.name === (router as { name?: unknown }).name)
     if (stored === undefined) return router
-    if (stored.url !== sent.url || stored.username !== sent.username) {
+    // Parsed with a stand-in password so values compare in their stored form
+    // (fingerprints without colons, insecure defaulting to false). An invalid
+    // router is left for the full parse to report.
+    const sent = routerSchema.safeParse({ ...router, password: 'stand-in' })
+    if (!sent.success) return router
+    const changed = connectionFields.filter((field) => sent.data[field] !== stored[field])
+    if (changed.length > 0) {
       throw new KnocklistError(
         'KNL_KNOC_INVALID',
-        `router ${JSON.stringify(stored.name)}: password missing; the stored password is kept only while url and username stay the same, so send the password with the new ${stored.url !== sent.url ? 'url' : 'username'}`,
+        `router ${JSON.stringify(stored.name)}: password missing; the stored password is kept only while url, username and certificate settings stay the same, so send the password with the new ${changed.join(' and ')}`,
       )
     }
     return { ...router, password: stored.password }

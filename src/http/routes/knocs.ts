@@ -47,7 +47,7 @@ export async function knocRoutes(app: FastifyInstance, context: AppContext): Pro
     schema: {
       summary: 'Create or replace a knoc kept in the store (the same fields as a knoc in the config file)',
       description:
-        "A router sent without a password keeps the stored one, as long as the router's name, url and username are unchanged.",
+        "A router sent without a password keeps the stored one, as long as the router's name, url, username, insecure, ca and fingerprint are unchanged.",
       tags: ['knocs'],
       params: knocParams,
     },

@@ -62,6 +62,9 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
   // The form edits the first router. Any others, added through the API, are
   // sent back unchanged and without their passwords, which the server keeps.
   const otherRouters = (loaded?.routers.slice(1) ?? []).map(routerDefinition)
+  // The edited router as the server has it, to tell whether its stored
+  // password still applies.
+  let storedRouter = router === undefined ? undefined : routerDefinition(router)
   const preserved: Preserved = loaded === undefined ? {} : { prefix: loaded.prefix, feedUsername: loaded.feed.username, allowFrom: loaded.feed.allowFrom, pollInterval: loaded.feed.pollInterval }
   // The server never returns passwords, so a knoc with its own feed password needs it again.
   const feedPasswordRequired = loaded?.feed.passwordSource === 'knoc'
@@ -133,18 +136,21 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
   const caPath = textField({ label: 'CA file path', required: true, value: router?.ca ?? '', placeholder: '/etc/knocklist/router-ca.pem', hint: 'Absolute path of the PEM file on the knocklist server.', rule: (value) => rules.printable('path of the CA file', 4096)(value) ?? (value.startsWith('/') ? undefined : 'Enter an absolute path, starting with /.') })
   const username = textField({ label: 'Username', required: true, value: router?.username ?? '', placeholder: 'knocklist-agent', autocomplete: 'off', hint: 'A RouterOS user whose group has the api, rest-api, read and write policies.', rule: rules.printable('username', 128) })
   // The server keeps a router's stored password when it is left out, but only
-  // while the router's name, URL and username are unchanged.
-  const keepsStoredPassword = (): boolean =>
-    router !== undefined && routerName.value === router.name && url.value.trim() === router.url && username.value === router.username
+  // while the router's connection settings are the ones stored.
+  const keepsStoredPassword = (): boolean => {
+    if (storedRouter === undefined) return false
+    const current = routerEntry()
+    return connectionFields.every((field) => current[field] === storedRouter?.[field])
+  }
   const password = textField({
     label: 'Password',
     type: 'password',
     required: router === undefined,
     autocomplete: 'new-password',
-    hint: router === undefined ? 'The password of that RouterOS user.' : 'Leave empty to keep the stored password. A new router name, URL or username needs the password again.',
+    hint: router === undefined ? 'The password of that RouterOS user.' : 'Leave empty to keep the stored password. A new router name, URL, username or certificate setting needs the password again.',
     rule: (value) => {
-      if (value !== '' || router === undefined) return rules.password(value)
-      return keepsStoredPassword() ? undefined : 'Enter the password: the router name, URL or username changed, so the stored one is not used.'
+      if (value !== '' || storedRouter === undefined) return rules.password(value)
+      return keepsStoredPassword() ? undefined : 'Enter the password: the router name, URL, username or certificate setting changed, so the stored one is not used.'
     },
   })
 
@@ -240,21 +246,29 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
     const body: Record<string, unknown> = { mode: knocMode, ttl: { default: ttlDefault.value.trim(), max: ttlMax.value.trim() }, feed, routers: [] }
     if (addressList.value !== '') body.addressList = addressList.value
     if (preserved.prefix !== undefined) body.prefix = preserved.prefix
+    // Unchecking "Let knocklist connect" drops the router this form edits, not the others.
+    body.routers = otherRouters
     if (includesRouter()) {
-      const plainHttp = /^http:\/\//i.test(url.value.trim())
-      const trustChoice: Trust = plainHttp ? 'system' : trust.value
-      const entry: Record<string, unknown> = {
-        name: routerName.value,
-        url: url.value.trim(),
-        username: username.value,
-        insecure: trustChoice === 'insecure',
-      }
+      const entry = routerEntry()
       if (password.value !== '' || !keepsStoredPassword()) entry.password = password.value
-      if (trustChoice === 'fingerprint') entry.fingerprint = rules.normalizeFingerprint(fingerprint.value)
-      if (trustChoice === 'ca') entry.ca = caPath.value
       body.routers = [entry, ...otherRouters]
     }
     return body
+  }
+
+  // Builds the edited router's definition from the form, without the password.
+  function routerEntry(): Record<string, unknown> {
+    const plainHttp = /^http:\/\//i.test(url.value.trim())
+    const trustChoice: Trust = plainHttp ? 'system' : trust.value
+    const entry: Record<string, unknown> = {
+      name: routerName.value,
+      url: url.value.trim(),
+      username: username.value,
+      insecure: trustChoice === 'insecure',
+    }
+    if (trustChoice === 'fingerprint') entry.fingerprint = rules.normalizeFingerprint(fingerprint.value)
+    if (trustChoice === 'ca') entry.ca = caPath.value
+    return entry
   }
 
   async function saveKnoc(): Promise<boolean> {
@@ -286,6 +300,8 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
 
     const created = savedName === undefined
     savedName = knocName
+    // The server now has this router's password, so a later save may leave it out.
+    storedRouter = includesRouter() ? routerEntry() : undefined
     name.input.readOnly = true
     // From here on the form edits the saved knoc, so the heading changes to match.
     heading.querySelector('h1')!.textContent = `Edit knoc ${knocName}`
@@ -379,6 +395,10 @@ function routerDefinition(router: RouterView): Record<string, unknown> {
   if (router.fingerprint !== undefined) definition.fingerprint = router.fingerprint
   return definition
 }
+
+// The router settings that must match the stored ones for the server to keep
+// the stored password.
+const connectionFields = ['name', 'url', 'username', 'insecure', 'ca', 'fingerprint'] as const
 
 async function knocExists(view: View, path: string): Promise<boolean> {
   try {
