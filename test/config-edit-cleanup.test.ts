@@ -180,3 +180,52 @@ t.test('unreachable router retried at next start', async (t) => {
   await waitFor(() => onList(emulator, 'knocklist-office').length === 0, 3000, 'the old list emptied')
   t.same(onList(emulator, 'knocklist-renamed'), ['192.0.2.74'], 'the grant is on the new list')
 })
+
+t.test('re-created knoc keeps its list', async (t) => {
+  const emulator = await startRouterEmulator()
+  t.teardown(() => emulator.close())
+  const dataDir = temporaryDirectory(t)
+  const started = await start(t, dataDir, [])
+  t.teardown(() => started.stop())
+  const put = (body: unknown) =>
+    fetch(`${started.base}/v1/knocs/office`, { method: 'PUT', headers: { ...started.testApp.auth, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((reply) => reply.status)
+  const { name: _name, ...definition } = officeKnoc([router(emulator)])
+
+  t.equal(await put(definition), 201, 'knoc created')
+  await grantOne(t, started, emulator, '192.0.2.75')
+  // A slow router keeps the delete's removal running while the knoc comes back.
+  emulator.setLatency(200)
+  const deleted = await fetch(`${started.base}/v1/knocs/office`, { method: 'DELETE', headers: started.testApp.auth })
+  t.equal(deleted.status, 204, 'knoc deleted')
+  t.equal(await put(definition), 201, 'knoc created again')
+  const granted = await postJson(started.base, '/v1/knocs/office/grants', { address: '192.0.2.76', ttl: '1h' })
+  t.equal(granted.status, 201, 'grant on the new knoc acknowledged')
+
+  await waitFor(() => onList(emulator, 'knocklist-office').join() === '192.0.2.76', 8000, 'only the new grant on the router')
+  const recorded = started.testApp.runtime.database.prepare('SELECT knoc, router, list FROM router_lists').all()
+  t.same(recorded, [{ knoc: 'office', router: 'edge1', list: 'knocklist-office' }], 'the list is still recorded')
+})
+
+t.test('router moved to another URL is not emptied', async (t) => {
+  const emulator = await startRouterEmulator()
+  t.teardown(() => emulator.close())
+  const replacement = await startRouterEmulator()
+  t.teardown(() => replacement.close())
+  const dataDir = temporaryDirectory(t)
+
+  const first = await start(t, dataDir, [officeKnoc([router(emulator)])])
+  t.teardown(() => first.stop())
+  await grantOne(t, first, emulator, '192.0.2.77')
+  await first.stop()
+
+  // Same router name, new URL and a new list: the old list is on the old device.
+  const moved = router(replacement)
+  const second = await start(t, dataDir, [officeKnoc([moved], { addressList: 'knocklist-renamed' })])
+  t.teardown(() => second.stop())
+  await waitFor(() => onList(replacement, 'knocklist-renamed').length === 1, 3000, 'the grant on the new device')
+  const warning = second.lines.find((line) => line.includes('no longer configured at this URL'))
+  t.ok(warning, 'a warning names the list left on the old device')
+  t.equal((JSON.parse(warning ?? '{}') as Record<string, string>).url, emulator.url, 'with the old URL')
+  t.same(onList(emulator, 'knocklist-office'), ['192.0.2.77'], 'the old device was not contacted')
+  t.equal(replacement.requests.filter((request) => request.method === 'DELETE').length, 0, 'nothing deleted on the new device')
+})

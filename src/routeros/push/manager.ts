@@ -72,6 +72,9 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
   // once per new code instead of once per retry.
   readonly #lastLoggedCode = new Map<RouterSync, number>()
   readonly #retiring = new Set<Promise<void>>()
+  // Removals still running, by knoc, router and list. A sync that starts on
+  // the same list waits for them, so a removal cannot delete what it adds.
+  readonly #removing = new Map<string, Promise<void>>()
 
   constructor(options: RouterManagerOptions) {
     super()
@@ -179,7 +182,9 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
         this.emit('pushed', labels, { action: event.action, latencyMs: event.latencyMs })
         logger?.debug({ ...context, ...event }, 'address-list entry pushed')
       })
-      sync.start()
+      const removing = this.#removing.get(listKey({ knoc: knoc.name, router: router.name, list: knoc.addressList }))
+      if (removing === undefined) sync.start()
+      else void removing.then(() => sync.start())
       this.#recordList({ knoc: knoc.name, router: router.name, url: router.url, list: knoc.addressList })
       return [sync]
     })
@@ -237,18 +242,41 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
     for (const nudger of this.#nudgers.get(knocName) ?? []) void nudger.close()
     this.#nudgers.delete(knocName)
     for (const sync of syncs) {
-      const retiring = (async () => {
-        if (removeEntriesOf(sync.name)) {
-          const outcome = await sync.removeAllManaged(30_000)
-          // A list not emptied stays recorded, so the next start tries again.
-          if (outcome !== undefined && !(outcome instanceof Error)) this.#forgetList({ knoc: knocName, router: sync.name, list: sync.list })
-          this.#pokeImporters(knocName)
-        }
+      if (!removeEntriesOf(sync.name)) {
+        void sync.close()
+        continue
+      }
+      const entry = { knoc: knocName, router: sync.name, list: sync.list }
+      this.#trackRemoval(entry, async () => {
+        const outcome = await sync.removeAllManaged(30_000)
         await sync.close()
-      })()
-      this.#retiring.add(retiring)
-      void retiring.finally(() => this.#retiring.delete(retiring))
+        // A list not emptied stays recorded, so the next start tries again.
+        if (outcome !== undefined && !(outcome instanceof Error)) this.#forgetListUnlessWritten(entry)
+        this.#pokeImporters(knocName)
+      })
     }
+  }
+
+  // Runs a removal from one list and remembers it until it is done, for
+  // close() and for a sync that starts on the same list meanwhile.
+  #trackRemoval(entry: Pick<RouterList, 'knoc' | 'router' | 'list'>, remove: () => Promise<void>): void {
+    const key = listKey(entry)
+    const removing = remove().catch((error: unknown) => {
+      this.#options.logger?.error({ ...entry, err: error }, 'removing entries from a list knocklist no longer writes failed')
+    })
+    this.#removing.set(key, removing)
+    this.#retiring.add(removing)
+    void removing.finally(() => {
+      this.#retiring.delete(removing)
+      if (this.#removing.get(key) === removing) this.#removing.delete(key)
+    })
+  }
+
+  // Forgets a list once emptied, unless a sync started on it again meanwhile
+  // (the knoc deleted and created anew), which still needs the record.
+  #forgetListUnlessWritten(entry: Pick<RouterList, 'knoc' | 'router' | 'list'>): void {
+    const written = (this.#syncs.get(entry.knoc) ?? []).some((sync) => sync.name === entry.router && sync.list === entry.list)
+    if (!written) this.#forgetList(entry)
   }
 
   // A knoc switched from active to passive-plus loses its pushed entries
@@ -300,11 +328,13 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
         if (router.name !== left.router) this.#forgetList(left)
         continue
       }
-      if (knoc === undefined || router === undefined) {
-        // Without the router in the config there is no password to log in with.
+      // Without the router in the config there is no password to log in with.
+      // A router of the same name at another URL may be another device, which
+      // must not get the old list's removal or the password.
+      if (knoc === undefined || router === undefined || router.url !== left.url) {
         logger?.warn(
           { knoc: left.knoc, router: left.router, url: left.url, list: left.list, removeCommand: removalCommand(left) },
-          'knocklist entries left on a router that is no longer configured; they expire by their timeouts, or remove them on the router with removeCommand',
+          'knocklist entries left on a router that is no longer configured at this URL; they expire by their timeouts, or remove them on the router with removeCommand',
         )
         this.#forgetList(left)
         continue
@@ -326,21 +356,25 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
       reconcileIntervalMs: this.#options.reconcileIntervalMs,
     })
     const context = { knoc: knoc.name, router: router.name, list: left.list }
-    const emptying = (async () => {
+    this.#trackRemoval(left, async () => {
       const outcome = await sync.removeAllManaged(30_000)
       await sync.close()
+      // Whatever the outcome, the importer of a passive-plus router puts
+      // back what is granted.
+      this.#pokeImporters(knoc.name)
       if (outcome === undefined || outcome instanceof Error) {
         const code = outcome === undefined ? undefined : outcome.code
         logger?.warn({ ...context, code, removeCommand: removalCommand(left) }, 'emptying a list knocklist no longer writes failed; the next start tries again')
         return
       }
-      this.#forgetList(left)
-      this.#pokeImporters(knoc.name)
+      this.#forgetListUnlessWritten(left)
       logger?.info({ ...context, removed: outcome.removed }, 'emptied a list knocklist no longer writes')
-    })()
-    this.#retiring.add(emptying)
-    void emptying.finally(() => this.#retiring.delete(emptying))
+    })
   }
+}
+
+function listKey(entry: Pick<RouterList, 'knoc' | 'router' | 'list'>): string {
+  return `${entry.knoc}\n${entry.router}\n${entry.list}`
 }
 
 // The RouterOS commands that remove a knoc's entries from a list by hand.
