@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process'
 import { closeSync, mkdirSync, openSync, rmSync, writeSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import Database from 'better-sqlite3'
 import t, { type Test } from 'tap'
+import { databaseFileName } from '../src/store/database.js'
 import { buildTestApp, feedPassword, temporaryDirectory } from './helpers/app.js'
 import { ManualClock } from './helpers/clock.js'
 import { startServerProcess } from './helpers/process.js'
@@ -54,6 +56,21 @@ t.test('read-only store gives 503 and loses nothing', async (t) => {
   t.same(await activeAddresses(), ['192.0.2.1'], 'the retry ends the expired grant once the store is writable')
   t.equal((await post('192.0.2.4')).statusCode, 201, 'grants work again')
   t.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, '/readyz reports ready again')
+})
+
+t.test('readyz ignores another writer', async (t) => {
+  const clock = new ManualClock()
+  const testApp = await buildTestApp(t, {}, { clock })
+  const ready = async () => (await testApp.app.inject({ method: 'GET', url: '/readyz' })).statusCode
+  t.equal(await ready(), 200, 'ready at start')
+
+  // Another process, such as knocklist token create, holds the write lock.
+  const other = new Database(path.join(testApp.dataDir, databaseFileName))
+  t.teardown(() => other.close())
+  other.exec('BEGIN IMMEDIATE')
+  clock.advance(5_000)
+  t.equal(await ready(), 200, 'a busy store is not reported as failed')
+  other.exec('ROLLBACK')
 })
 
 t.test('readyz notices an idle read-only store', async (t) => {

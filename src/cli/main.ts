@@ -66,7 +66,10 @@ function describeArgumentError(error: Error, command: string, args: readonly str
   const option = /Option '(-[^' ]+)/.exec(error.message)?.[1] ?? /Unknown option '([^']+)'/.exec(error.message)?.[1]
   if (option === undefined) return error.message
   if (error.message.includes('ambiguous')) {
-    const value = args[args.indexOf(option) + 1] ?? ''
+    // The option may be given more than once; the offending one is followed by a dash.
+    const position = args.findIndex((arg, index) => arg === option && args[index + 1]?.startsWith('-') === true)
+    const value = args[position + 1] ?? ''
+    if (/^--?[A-Za-z]/.test(value)) return `option ${option} needs a value, but the next argument is the option ${value}; give ${option} its value first`
     return `option ${option}: the value ${JSON.stringify(value)} starts with a dash, so it reads as another option; write ${option}=${value} to pass it as the value`
   }
   if (error.message.includes('argument missing')) return `option ${option} needs a value; run knocklist ${command} --help for its form`

@@ -2,7 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import ipaddr from 'ipaddr.js'
 import { LRUCache } from 'lru-cache'
 import type { Clock } from '../clock.js'
-import type { Config } from '../config/schema.js'
+import { defaults, type Config } from '../config/schema.js'
+import { parseDuration } from '../duration.js'
 import { KnocklistError } from '../errors.js'
 
 export interface AuthFailureLimits {
@@ -14,10 +15,14 @@ export interface AuthFailureLimits {
   maxClients: number
 }
 
-// At ten guesses a minute (the default of server.authFailures), finding a
-// 24-byte token or an 8-character feed password takes years. A client with a
-// stale password works again within a minute of being fixed.
-export const defaultAuthFailureLimits: AuthFailureLimits = { maxFailures: 10, windowMs: 60_000, maxClients: 10_000 }
+// At the default of ten guesses a minute, finding a 24-byte token or an
+// 8-character feed password takes years. A client with a stale password works
+// again within one window of being fixed.
+export const defaultAuthFailureLimits: AuthFailureLimits = {
+  maxFailures: defaults.authFailuresMax,
+  windowMs: parseDuration(defaults.authFailuresWindow) * 1000,
+  maxClients: 10_000,
+}
 
 interface FailureWindow {
   startedAt: number

@@ -1,15 +1,20 @@
 import type { Logger } from 'pino'
-import { runWrite, storeHealth, type SqliteDatabase } from './database.js'
+import { storeHealth, type SqliteDatabase } from './database.js'
+
+// How long the probe waits for another process's write lock. The probe runs
+// on the event loop, so it must not wait the store's usual 5 s.
+const probeBusyTimeoutMs = 50
 
 // Check of whether the store takes writes, for /readyz. An idle server may
-// write nothing for hours, so the probe writes one row itself, at most once
-// per interval because each probe commit waits for the disk.
+// write nothing for hours, so the probe writes one row itself. It does so at
+// most once per interval (see writable), because each commit waits for the disk.
 export class StoreWriteProbe {
   readonly #db: SqliteDatabase
   readonly #now: () => number
   readonly #intervalMs: number
   readonly #logger: Logger | undefined
   #probedAt = Number.NEGATIVE_INFINITY
+  #failing = false
 
   constructor(db: SqliteDatabase, options: { now: () => number; intervalMs?: number; logger?: Logger | undefined }) {
     this.#db = db
@@ -23,13 +28,28 @@ export class StoreWriteProbe {
     const now = this.#now()
     if (now - this.#probedAt >= this.#intervalMs) {
       this.#probedAt = now
-      try {
-        runWrite(() => this.#db.prepare('INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at').run(now))
-      } catch (error) {
-        storeHealth.lastWriteFailed = true
-        this.#logger?.error({ err: error }, 'store write probe failed; /readyz reports not ready until a write succeeds')
-      }
+      this.#probe(now)
     }
     return !storeHealth.lastWriteFailed
+  }
+
+  #probe(now: number): void {
+    const busyTimeout = this.#db.pragma('busy_timeout', { simple: true }) as number
+    this.#db.pragma(`busy_timeout = ${probeBusyTimeoutMs}`)
+    try {
+      this.#db.prepare('INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at').run(now)
+      storeHealth.lastWriteFailed = false
+      if (this.#failing) this.#logger?.info('store write probe succeeded again; /readyz reports ready')
+      this.#failing = false
+    } catch (error) {
+      // Another process holding the write lock (a backup, knocklist token
+      // create) does not mean the store is broken, so the last result is kept.
+      if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return
+      storeHealth.lastWriteFailed = true
+      if (!this.#failing) this.#logger?.error({ err: error }, 'store write probe failed; /readyz reports not ready until a write succeeds')
+      this.#failing = true
+    } finally {
+      this.#db.pragma(`busy_timeout = ${busyTimeout}`)
+    }
   }
 }
