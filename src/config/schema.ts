@@ -26,8 +26,8 @@ export const defaults = {
 export const knocNamePattern = /^[a-z0-9][a-z0-9-]{0,62}$/
 const routerNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
 
-// Durations are accepted as "8h", "1h30m" or whole seconds and kept in seconds.
-const duration = z.union([z.string(), z.number()]).transform((value, context) => {
+// Parses a duration in a zod transform, turning a bad one into an issue.
+function parseDurationOrIssue(value: string | number, context: z.RefinementCtx): number {
   try {
     return parseDuration(value)
   } catch (error) {
@@ -35,7 +35,10 @@ const duration = z.union([z.string(), z.number()]).transform((value, context) =>
     context.addIssue({ code: 'custom', message: error.message })
     return z.NEVER
   }
-})
+}
+
+// Durations are accepted as "8h", "1h30m" or whole seconds and kept in seconds.
+const duration = z.union([z.string(), z.number()]).transform(parseDurationOrIssue)
 
 function isCidrOrAddress(text: string): boolean {
   if (isIP(text) !== 0) return true
@@ -165,8 +168,17 @@ const defaultAuthFailures = { max: defaults.authFailuresMax, window: parseDurati
 const authFailuresSchema = z
   .strictObject({
     max: z.int().min(1).max(1_000_000).default(defaults.authFailuresMax),
-    window: duration
-      .pipe(z.number().min(1, { message: 'must be at least 1s' }).max(86_400, { message: 'must be at most 1d' }))
+    window: z
+      .union([z.string(), z.number()])
+      .transform((value, context) => {
+        // Checked here rather than with min and max, so the message quotes the value as written.
+        const seconds = parseDurationOrIssue(value, context)
+        if (seconds !== z.NEVER && (seconds < 1 || seconds > 86_400)) {
+          context.addIssue({ code: 'custom', message: `must be from 1s to 1d (got ${JSON.stringify(value)})` })
+          return z.NEVER
+        }
+        return seconds
+      })
       .default(parseDuration(defaults.authFailuresWindow)),
   })
   .default(defaultAuthFailures)
