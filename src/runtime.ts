@@ -26,6 +26,8 @@ export interface Runtime {
   context: AppContext
   database: SqliteDatabase
   secrets: LocalSecrets
+  // Starts keeping routers in step, when createRuntime was told to wait.
+  startRouters(): void
   // Stops timers, lets router queues drain briefly, and closes the store.
   close(): Promise<void>
 }
@@ -52,6 +54,9 @@ export interface RuntimeOptions {
   nudgeDebounceMs?: number
   // Process metrics (CPU, memory, event loop); tests turn them off.
   defaultMetrics?: boolean
+  // Leaves the routers alone until startRouters(). The server waits until it
+  // listens, so a second instance that cannot bind its port changes nothing.
+  deferRouters?: boolean
 }
 
 export function createRuntime(config: Config, options: RuntimeOptions): Runtime {
@@ -84,7 +89,13 @@ export function createRuntime(config: Config, options: RuntimeOptions): Runtime 
     })
     const storeProbe = new StoreWriteProbe(database, { now: () => clock.now(), logger: options.logger })
     const metrics = new Metrics({ knocs, grants, routers, defaultMetrics: options.defaultMetrics ?? true })
-    routers.start()
+    let routersStarted = false
+    const startRouters = () => {
+      if (routersStarted) return
+      routersStarted = true
+      routers.start()
+    }
+    if (options.deferRouters !== true) startRouters()
     audit.start()
 
     const context: AppContext = {
@@ -105,6 +116,7 @@ export function createRuntime(config: Config, options: RuntimeOptions): Runtime 
       context,
       database,
       secrets,
+      startRouters,
       async close() {
         grants.stop()
         await routers.close()

@@ -31,11 +31,27 @@ function announceGeneratedSecrets(runtime: Runtime, dataDir: string): void {
   }
 }
 
+// An address already in use usually means another knocklist is running,
+// so the error says so instead of showing Node's stack.
+function describeListenError(error: unknown): unknown {
+  const { code, address, port } = error as { code?: unknown; address?: unknown; port?: unknown }
+  const where = `${String(address)}:${String(port)}`
+  if (code === 'EADDRINUSE') return new ListenError(`cannot listen on ${where}: the address is in use, perhaps by another knocklist; stop that process or change server.port (or metrics.listen)`, { cause: error })
+  if (code === 'EACCES') return new ListenError(`cannot listen on ${where}: permission denied; use a port above 1023 or run with the right to bind low ports`, { cause: error })
+  if (code === 'EADDRNOTAVAIL') return new ListenError(`cannot listen on ${where}: no such address on this machine; check server.host`, { cause: error })
+  return error
+}
+
+// The server could not listen; nothing was changed on any router.
+export class ListenError extends Error {
+  override name = 'ListenError'
+}
+
 // Starts the server: loads the config, opens the store, listens. Signals
 // are handled by the caller.
 export async function startServer(loaded: LoadedConfig, logger: Logger = createLogger()): Promise<RunningServer> {
   const { config } = loaded
-  const runtime = createRuntime(config, { usingDefaults: loaded.file === undefined, logger })
+  const runtime = createRuntime(config, { usingDefaults: loaded.file === undefined, logger, deferRouters: true })
   announceGeneratedSecrets(runtime, config.dataDir)
 
   const tls = config.server.tls
@@ -60,8 +76,9 @@ export async function startServer(loaded: LoadedConfig, logger: Logger = createL
     await metricsApp?.close()
     await app.close()
     await runtime.close()
-    throw error
+    throw describeListenError(error)
   }
+  runtime.startRouters()
   logger.info(
     { version, address, knocs: runtime.context.knocs.all().map((knoc) => knoc.name), store: config.dataDir, config: loaded.file ?? 'built-in defaults' },
     'knocklist started',

@@ -1,7 +1,10 @@
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import t, { type Test } from 'tap'
-import { buildTestApp, listen, postJson, temporaryDirectory, waitFor, type TestApp } from './helpers/app.js'
+import { adminToken, buildTestApp, listen, postJson, temporaryDirectory, waitFor, type TestApp } from './helpers/app.js'
+import { runCli, startServerProcess } from './helpers/process.js'
 import { ManualClock } from './fixtures/routeros/address-list.js'
 import { SERVICE_USER, startRouterEmulator, type RouterEmulator } from './fixtures/routeros/emulator.js'
 import { RouterOsInterpreter } from './fixtures/routeros-interpreter/interpreter.js'
@@ -228,4 +231,29 @@ t.test('router moved to another URL is not emptied', async (t) => {
   t.equal((JSON.parse(warning ?? '{}') as Record<string, string>).url, emulator.url, 'with the old URL')
   t.same(onList(emulator, 'knocklist-office'), ['192.0.2.77'], 'the old device was not contacted')
   t.equal(replacement.requests.filter((request) => request.method === 'DELETE').length, 0, 'nothing deleted on the new device')
+})
+
+t.test('second instance on a used port changes nothing', async (t) => {
+  const emulator = await startRouterEmulator()
+  t.teardown(() => emulator.close())
+  const cwd = temporaryDirectory(t)
+  const configFile = path.join(cwd, 'knocklist.yaml')
+  const writeConfig = (list: string, port: number) =>
+    writeFileSync(configFile, JSON.stringify({ server: { port }, adminTokens: [{ name: 'tests', token: adminToken }], knocs: [officeKnoc([router(emulator)], { addressList: list })] }))
+
+  writeConfig('knocklist-office', 0)
+  const running = await startServerProcess(t, { cwd, args: ['--config', configFile] })
+  const granted = await postJson(running.url, '/v1/knocs/office/grants', { address: '192.0.2.78', ttl: '1h' })
+  t.equal(granted.status, 201, 'grant acknowledged by the running server')
+  await waitFor(() => onList(emulator, 'knocklist-office').length === 1, 3000, 'the push')
+
+  // The same data folder and port with a renamed list, as a mistaken second start would have.
+  writeConfig('knocklist-renamed', Number(new URL(running.url).port))
+  const requestsBefore = emulator.requests.length
+  const second = await runCli(['serve', '--config', configFile], { cwd })
+  t.equal(second.code, 1, 'the second instance exits 1')
+  t.match(second.stderr, `cannot listen on 127.0.0.1:${new URL(running.url).port}: the address is in use, perhaps by another knocklist`, 'it says why')
+  t.notMatch(second.stderr, 'at Server.', 'without a stack trace')
+  t.equal(emulator.requests.length, requestsBefore, 'it sent nothing to the router')
+  t.same(onList(emulator, 'knocklist-office'), ['192.0.2.78'], 'the running server still has its entry')
 })
