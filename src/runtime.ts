@@ -26,7 +26,7 @@ export interface Runtime {
   context: AppContext
   database: SqliteDatabase
   secrets: LocalSecrets
-  // Starts keeping routers in step, when createRuntime was told to wait.
+  // Starts keeping routers in step, when createRuntime got deferRouters.
   startRouters(): void
   // Stops timers, lets router queues drain briefly, and closes the store.
   close(): Promise<void>

@@ -32,7 +32,7 @@ function announceGeneratedSecrets(runtime: Runtime, dataDir: string): void {
 }
 
 // An address already in use usually means another knocklist is running,
-// so the error says so instead of showing Node's stack.
+// so the error names that cause instead of showing Node's stack.
 function describeListenError(error: unknown): unknown {
   const { code, address, port } = error as { code?: unknown; address?: unknown; port?: unknown }
   const where = `${String(address)}:${String(port)}`
@@ -42,7 +42,7 @@ function describeListenError(error: unknown): unknown {
   return error
 }
 
-// The server could not listen; nothing was changed on any router.
+// Error raised when the server cannot listen. Nothing was changed on any router.
 export class ListenError extends Error {
   override name = 'ListenError'
 }
