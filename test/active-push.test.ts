@@ -328,3 +328,41 @@ t.test('switch to passive-plus runs the importer', async (t) => {
   await waitFor(() => runs.length === 1, 3000, 'the importer run')
   t.same(runs, [0], 'the importer runs once, after the pushed entry is removed')
 })
+
+t.test('new router URL empties the old device', async (t) => {
+  const emulator = await startEmulator(t)
+  const replacement = await startEmulator(t)
+  const testApp = await buildTestApp(t, { knocs: [] })
+  const base = await listen(testApp)
+  const put = (body: Record<string, unknown>) =>
+    fetch(`${base}/v1/knocs/office`, { method: 'PUT', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((reply) => reply.status)
+  const { name: _name, ...definition } = activeKnoc(emulator)
+  t.equal(await put(definition), 201, 'knoc created')
+  await postJson(base, '/v1/knocs/office/grants', { address: '192.0.2.81', ttl: '1h' })
+  await waitFor(() => entriesOn(emulator).length === 1, 2000, 'the push')
+
+  const { name: _same, ...moved } = activeKnoc(replacement)
+  t.equal(await put(moved), 200, 'router moved to a new URL')
+  await waitFor(() => entriesOn(emulator).length === 0 && entriesOn(replacement).length === 1, 3000, 'the move')
+  t.pass('the old device is emptied and the new one filled')
+})
+
+t.test('new URL of the same router keeps its entries', async (t) => {
+  const emulator = await startEmulator(t)
+  const testApp = await buildTestApp(t, { knocs: [] })
+  const base = await listen(testApp)
+  const put = (body: Record<string, unknown>) =>
+    fetch(`${base}/v1/knocs/office`, { method: 'PUT', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((reply) => reply.status)
+  const { name: _name, ...definition } = activeKnoc(emulator)
+  t.equal(await put(definition), 201, 'knoc created')
+  await postJson(base, '/v1/knocs/office/grants', { address: '192.0.2.82', ttl: '1h' })
+  await waitFor(() => entriesOn(emulator).length === 1, 2000, 'the push')
+
+  // Another spelling of the same address: removal through the old URL, then the new sync's reconcile.
+  const { name: _same, ...respelled } = activeKnoc(emulator, { url: `${emulator.url}/` })
+  const deletesBefore = requestsOf(emulator, 'DELETE').length
+  t.equal(await put(respelled), 200, 'router URL respelled')
+  await waitFor(() => requestsOf(emulator, 'DELETE').length > deletesBefore, 3000, 'the removal through the old URL')
+  await waitFor(() => entriesOn(emulator).length === 1, 3000, 'the entry back through the new URL')
+  t.equal(entriesOn(emulator)[0]?.address, '192.0.2.82', 'the grant is on the router again')
+})

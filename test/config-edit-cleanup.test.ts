@@ -257,3 +257,30 @@ t.test('second instance on a used port changes nothing', async (t) => {
   t.equal(emulator.requests.length, requestsBefore, 'it sent nothing to the router')
   t.same(onList(emulator, 'knocklist-office'), ['192.0.2.78'], 'the running server still has its entry')
 })
+
+t.test('new URL for the same list warns', async (t) => {
+  const emulator = await startRouterEmulator()
+  t.teardown(() => emulator.close())
+  const replacement = await startRouterEmulator()
+  t.teardown(() => replacement.close())
+  const dataDir = temporaryDirectory(t)
+
+  const first = await start(t, dataDir, [officeKnoc([router(emulator)])])
+  t.teardown(() => first.stop())
+  await grantOne(t, first, emulator, '192.0.2.79')
+  await first.stop()
+
+  const second = await start(t, dataDir, [officeKnoc([router(replacement)])])
+  t.teardown(() => second.stop())
+  await waitFor(() => onList(replacement, 'knocklist-office').length === 1, 3000, 'the grant on the new device')
+  const warning = second.lines.find((line) => line.includes('no longer configured at this URL'))
+  t.ok(warning, 'a warning names the list left on the old device')
+  t.equal((JSON.parse(warning ?? '{}') as Record<string, string>).url, emulator.url, 'with the old URL')
+  await second.stop()
+
+  // The record now has the new URL, so the next start does not warn again.
+  const third = await start(t, dataDir, [officeKnoc([router(replacement)])])
+  t.teardown(() => third.stop())
+  await waitFor(() => third.testApp.runtime.context.routers.status('office')[0]?.connected === true, 3000, 'the start reconcile')
+  t.notOk(third.lines.some((line) => line.includes('no longer configured at this URL')), 'warned once')
+})

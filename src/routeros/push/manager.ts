@@ -324,18 +324,17 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
       const knoc = knocs.get(left.knoc)
       const router = knoc?.routers.find((candidate) => candidate.name === left.router || candidate.url === left.url)
       if (knoc !== undefined && router !== undefined && knoc.mode === 'active' && knoc.addressList === left.list) {
-        // Still written, perhaps under a new router name.
+        // Still written, perhaps under a new router name, or at a new URL,
+        // which may be another device that still has the old entries.
         if (router.name !== left.router) this.#forgetList(left)
+        else if (router.url !== left.url) warnLeftBehind(logger, left)
         continue
       }
       // Without the router in the config there is no password to log in with.
       // A router of the same name at another URL may be another device, which
       // must not get the old list's removal or the password.
       if (knoc === undefined || router === undefined || router.url !== left.url) {
-        logger?.warn(
-          { knoc: left.knoc, router: left.router, url: left.url, list: left.list, removeCommand: removalCommand(left) },
-          'knocklist entries left on a router that is no longer configured at this URL; they expire by their timeouts, or remove them on the router with removeCommand',
-        )
+        warnLeftBehind(logger, left)
         this.#forgetList(left)
         continue
       }
@@ -373,6 +372,13 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
   }
 }
 
+function warnLeftBehind(logger: Logger | undefined, left: RouterList): void {
+  logger?.warn(
+    { knoc: left.knoc, router: left.router, url: left.url, list: left.list, removeCommand: removalCommand(left) },
+    'knocklist entries left on a router that is no longer configured at this URL; they expire by their timeouts, or remove them on the router with removeCommand',
+  )
+}
+
 function listKey(entry: Pick<RouterList, 'knoc' | 'router' | 'list'>): string {
   return `${entry.knoc}\n${entry.router}\n${entry.list}`
 }
@@ -386,15 +392,16 @@ function removalCommand(left: RouterList): string {
   return ['ip', 'ipv6'].map((menu) => `/${menu} firewall address-list remove [/${menu} firewall address-list find ${where}]`).join('; ')
 }
 
-// Whether the changed knoc still pushes the same list to a router of the
-// same name in active mode, so its entries there stay managed. Routers are
-// matched by name only: a new URL for the same name is taken to be the same
-// router, because removing its entries through the old URL would race the
-// new sync adding them through the new one.
+// Whether the changed knoc still pushes the same list to the same router, by
+// name and URL, in active mode, so its entries there stay managed. A new URL
+// may be another device, so the old one is emptied through the old URL. If
+// both URLs reach one router, the new sync starts after that removal and its
+// first reconcile puts the entries back.
 // A config knoc edited while knocklist was stopped is handled at the next
 // start from the recorded lists instead.
 function keepsPushing(previous: Knoc | undefined, next: Knoc, routerName: string): boolean {
   if (previous === undefined || previous.mode !== 'active' || next.mode !== 'active') return false
   if (previous.addressList !== next.addressList) return false
-  return next.routers.some((router) => router.name === routerName)
+  const before = previous.routers.find((router) => router.name === routerName)
+  return next.routers.some((router) => router.name === routerName && router.url === before?.url)
 }
