@@ -429,6 +429,36 @@ t.test('edit keeps routers the form does not show', async (t) => {
   t.equal(await page.locator('.router-report', { hasText: 'edge-b' }).getByRole('button', { name: 'Pin this fingerprint' }).count(), 0, 'no pin offered for a router the form does not edit')
 })
 
+t.test('active knoc keeps its own feed password', async (t) => {
+  const definition = {
+    mode: 'active',
+    feed: { password: 'own-feed-password-1' },
+    routers: [{ name: 'edge-a', url: emulator.url, username: SERVICE_USER.name, password: SERVICE_USER.password, fingerprint: emulator.fingerprint }],
+  }
+  const put = await fetch(`${base}/v1/knocs/fed`, { method: 'PUT', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify(definition) })
+  await put.arrayBuffer()
+  t.equal(put.status, 201, 'active knoc with its own feed password created')
+  t.teardown(async () => {
+    await fetch(`${base}/v1/knocs/fed`, { method: 'DELETE', headers: bearer }).then((reply) => reply.arrayBuffer())
+  })
+  const feedStatus = () => statusOf(`${base}/v1/feeds/fed.txt`, { headers: { authorization: `Basic ${Buffer.from('feed:own-feed-password-1').toString('base64')}` } })
+
+  await page.goto(`${base}/ui/#/knocs/fed/edit`)
+  const feedField = page.getByLabel('Feed password')
+  await feedField.waitFor()
+  t.equal(await feedField.isVisible(), true, 'the feed password is asked for in active mode')
+  await page.getByLabel('Default grant time').fill('4h')
+  await page.getByRole('button', { name: 'Save knoc' }).click()
+  t.match(await page.locator('.field', { has: feedField }).locator('.field-error').innerText(), 'Enter the feed password of this knoc', 'it must be entered again')
+  t.equal(await feedStatus(), 200, 'the feed still takes its password')
+
+  await feedField.fill('own-feed-password-1')
+  await page.getByRole('button', { name: 'Save knoc' }).click()
+  await page.getByText('Saved knoc fed.').waitFor()
+  t.equal((await knocFromApi('fed')).ttl.default, '4h', 'the edit saved')
+  t.equal(await feedStatus(), 200, 'the feed still takes its own password after the save')
+})
+
 t.test('sign out forgets the token', async (t) => {
   await page.getByRole('button', { name: 'Sign out' }).click()
   await page.getByRole('heading', { name: 'Sign in' }).waitFor()

@@ -184,7 +184,7 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
   const ttlDefault = textField({ label: 'Default grant time', required: true, value: loaded?.ttl.default ?? '1h', hint: 'Used when a grant names no time, such as 8h.', rule: ttlRule('default'), onInput: () => ttlMax.check() })
   const ttlMax = textField({ label: 'Maximum grant time', required: true, value: loaded?.ttl.max ?? '1d', hint: 'The longest time one grant may ask for, such as 1d.', rule: ttlRule('max'), onInput: () => ttlDefault.check() })
 
-  const passiveFields = h('div', {}, pollInterval.row, feedPassword.row)
+  const passiveFields = h('div', {}, pollInterval.row)
   const otherRoutersNote =
     otherRouters.length === 0
       ? null
@@ -206,7 +206,7 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
     { novalidate: true, class: 'wizard' },
     h('fieldset', {}, h('legend', {}, '1. Integration'), name.row, selectField('Type', [{ value: 'application', label: 'Application' }], 'An application protected by the firewall, such as SSH or a web admin page.'), mode.element),
     h('fieldset', {}, h('legend', {}, '2. Firewall'), selectField('Vendor', [{ value: 'mikrotik', label: 'MikroTik RouterOS 7' }]), connectRow, routerFields),
-    h('fieldset', {}, h('legend', {}, '3. Address list and grant times'), addressList.row, passiveFields, ttlDefault.row, ttlMax.row),
+    h('fieldset', {}, h('legend', {}, '3. Address list and grant times'), addressList.row, passiveFields, feedPassword.row, ttlDefault.row, ttlMax.row),
     h('div', { class: 'actions' }, save, saveOnly),
     message.element,
   )
@@ -227,6 +227,9 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
     caPath.setHidden(plainHttp || trust.value !== 'ca')
     url.setNote(rules.routerUrlWarning(url.value))
     passiveFields.hidden = !pollsFeed(mode.value)
+    // Feeds are served in every mode, so a knoc's own feed password is asked
+    // for even when active; leaving it out would switch to the generated one.
+    feedPassword.setHidden(!pollsFeed(mode.value) && !feedPasswordRequired)
   }
 
   // Hidden fields do not apply to the current choices, so saving skips them.
@@ -241,7 +244,7 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
     if (preserved.allowFrom !== undefined) feed.allowFrom = preserved.allowFrom
     if (pollsFeed(knocMode)) feed.pollInterval = pollInterval.value.trim()
     else if (preserved.pollInterval !== undefined) feed.pollInterval = preserved.pollInterval
-    if (pollsFeed(knocMode) && feedPassword.value !== '') feed.password = feedPassword.value
+    if (isShown(feedPassword) && feedPassword.value !== '') feed.password = feedPassword.value
 
     const body: Record<string, unknown> = { mode: knocMode, ttl: { default: ttlDefault.value.trim(), max: ttlMax.value.trim() }, feed, routers: [] }
     if (addressList.value !== '') body.addressList = addressList.value
