@@ -59,8 +59,9 @@ t.test('CLI errors name the fix', async (t) => {
 t.test('option errors name option and fix', async (t) => {
   const cwd = temporaryDirectory(t)
   const cases: Array<[string, string[], string]> = [
-    ['value starting with a dash', ['grant', 'demo', '192.0.2.1', '--ttl', '-5m'], 'option --ttl: the value "-5m" starts with a dash, so it reads as another option; write --ttl=-5m to pass it as the value'],
-    ['repeated option', ['grant', 'demo', '192.0.2.1', '--ttl', '1h', '--ttl', '-5m'], 'option --ttl: the value "-5m" starts with a dash, so it reads as another option; write --ttl=-5m to pass it as the value'],
+    ['negative ttl', ['grant', 'demo', '192.0.2.1', '--ttl', '-5m'], 'option --ttl: "-5m" is negative; a grant time must be positive, such as --ttl 5m'],
+    ['value starting with a dash', ['grant', 'demo', '192.0.2.1', '--comment', '-1'], 'option --comment: the value "-1" starts with a dash, so it reads as another option; write --comment=-1 to pass it as the value'],
+    ['repeated option', ['grant', 'demo', '192.0.2.1', '--comment', 'a', '--comment', '-1'], 'option --comment: the value "-1" starts with a dash, so it reads as another option; write --comment=-1 to pass it as the value'],
     ['option in place of a value', ['grant', 'demo', '192.0.2.1', '--user', '--ttl', '1h'], 'option --user needs a value, but the next argument is the option --ttl; give --user its value first'],
     ['missing value', ['grant', 'demo', '192.0.2.1', '--ttl'], 'option --ttl needs a value; run knocklist grant --help for its form'],
     ['value for a flag', ['validate', '--insecure=yes'], 'option --insecure takes no value; write --insecure alone'],

@@ -82,6 +82,8 @@ t.test('type and range problems say what is needed', async (t) => {
     ),
   )
   t.ok(problems.includes('server.port: must be a number (got "eighty")'), 'a wrong type names the type')
+  const articles = problemsOf(() => parseConfig({ server: { authFailures: { max: 'ten' } }, audit: 'yes' }, { source: 'test', baseDir: '/', env: {} }))
+  t.ok(articles.includes('audit: must be an object (got "yes")'), `an object is named with its article (${articles.join('; ')})`)
   t.ok(problems.includes('knocs[0].prefix.ipv6: must be at most 128 (got 129)'), 'a number out of range names the limit')
   t.ok(problems.includes('knocs[0].routers[0].password: missing; add it (a string)'), 'a missing key says to add it')
 })

@@ -70,6 +70,7 @@ function describeArgumentError(error: Error, command: string, args: readonly str
     const position = args.findIndex((arg, index) => arg === option && args[index + 1]?.startsWith('-') === true)
     const value = args[position + 1] ?? ''
     if (/^--?[A-Za-z]/.test(value)) return `option ${option} needs a value, but the next argument is the option ${value}; give ${option} its value first`
+    if (option === '--ttl') return `option --ttl: ${JSON.stringify(value)} is negative; a grant time must be positive, such as --ttl 5m`
     return `option ${option}: the value ${JSON.stringify(value)} starts with a dash, so it reads as another option; write ${option}=${value} to pass it as the value`
   }
   if (error.message.includes('argument missing')) return `option ${option} needs a value; run knocklist ${command} --help for its form`

@@ -59,6 +59,12 @@ function substituteEnvironment(value: unknown, env: NodeJS.ProcessEnv, keyPath: 
   return value
 }
 
+// Names a type zod expected with its article, in words a config author uses.
+function expectedType(expected: string): string {
+  if (expected === 'int') return 'an integer'
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   const where = formatPath(issue.path)
   const last = issue.path.at(-1)
@@ -67,7 +73,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   // zod's own wording ("Invalid input: expected number, received string")
   // names no fix; these messages state what the key needs.
   if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
-    text = 'input' in issue && issue.input === undefined ? `${where}: missing; add it (a ${issue.expected})` : `${where}: must be a ${issue.expected}`
+    const expected = expectedType(issue.expected)
+    text = 'input' in issue && issue.input === undefined ? `${where}: missing; add it (${expected})` : `${where}: must be ${expected}`
   } else if ((issue.code === 'too_big' || issue.code === 'too_small') && issue.origin === 'number' && /^Too (big|small)/.test(issue.message)) {
     const limit = issue.code === 'too_big' ? issue.maximum : issue.minimum
     text = `${where}: must be ${issue.code === 'too_big' ? 'at most' : 'at least'} ${String(limit)}${issue.inclusive === false ? ' (exclusive)' : ''}`

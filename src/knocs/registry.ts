@@ -55,8 +55,12 @@ function keepStoredPasswords(input: unknown, previous: Knoc | undefined): unknow
   if (!Array.isArray(routers)) return input
   const filled = routers.map((router: unknown) => {
     if (router === null || typeof router !== 'object' || Array.isArray(router) || (router as { password?: unknown }).password !== undefined) return router
-    const stored = previous.routers.find((candidate) => candidate.name === (router as { name?: unknown }).name)
-    if (stored === undefined) return router
+    const name = (router as { name?: unknown }).name
+    const stored = previous.routers.find((candidate) => candidate.name === name)
+    if (stored === undefined) {
+      if (typeof name !== 'string') return router
+      throw new KnocklistError('KNL_KNOC_INVALID', `router ${JSON.stringify(name)}: password missing; this knoc has no stored router of that name whose password could be kept, so send its password`)
+    }
     // Parsed with a stand-in password so values compare in their stored form
     // (fingerprints without colons, insecure defaulting to false). An invalid
     // router is left for the full parse to report.
@@ -66,7 +70,7 @@ function keepStoredPasswords(input: unknown, previous: Knoc | undefined): unknow
     if (changed.length > 0) {
       throw new KnocklistError(
         'KNL_KNOC_INVALID',
-        `router ${JSON.stringify(stored.name)}: password missing; the stored password is kept only while url, username and certificate settings stay the same, so send the password with the new ${changed.join(' and ')}`,
+        `router ${JSON.stringify(stored.name)}: password missing; the stored password is kept only while url, username and certificate settings stay the same, and ${changed.join(', ')} changed, so send the password`,
       )
     }
     return { ...router, password: stored.password }

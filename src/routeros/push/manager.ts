@@ -92,10 +92,10 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
       for (const nudger of this.#nudgers.get(change.knoc) ?? []) nudger.poke()
     })
     knocs.on('changed', (knoc, previous) => {
-      this.#retire(knoc.name, (routerName) => !keepsPushing(previous, knoc, routerName))
+      this.#retire(knoc.name, 'knoc changed', (routerName) => !keepsPushing(previous, knoc, routerName))
       this.#startKnoc(knoc)
     })
-    knocs.on('removed', (knoc) => this.#retire(knoc.name, () => true))
+    knocs.on('removed', (knoc) => this.#retire(knoc.name, 'knoc deleted', () => true))
   }
 
   // Knoc names that have routers being kept in step.
@@ -236,7 +236,7 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
   // list to this router) first gets one reconcile against an empty list,
   // which removes every entry knocklist added there. Otherwise a grant
   // revoked later would stay on that router until its timeout.
-  #retire(knocName: string, removeEntriesOf: (routerName: string) => boolean): void {
+  #retire(knocName: string, reason: string, removeEntriesOf: (routerName: string) => boolean): void {
     const syncs = this.#syncs.get(knocName) ?? []
     this.#syncs.delete(knocName)
     for (const nudger of this.#nudgers.get(knocName) ?? []) void nudger.close()
@@ -248,7 +248,7 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
       }
       const entry = { knoc: knocName, router: sync.name, list: sync.list }
       this.#trackRemoval(entry, async () => {
-        const outcome = await sync.removeAllManaged(30_000)
+        const outcome = await sync.removeAllManaged(30_000, reason)
         await sync.close()
         // A list not emptied stays recorded, so the next start tries again.
         if (outcome !== undefined && !(outcome instanceof Error)) this.#forgetListUnlessWritten(entry)
@@ -356,7 +356,7 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
     })
     const context = { knoc: knoc.name, router: router.name, list: left.list }
     this.#trackRemoval(left, async () => {
-      const outcome = await sync.removeAllManaged(30_000)
+      const outcome = await sync.removeAllManaged(30_000, 'list left behind by a config edit')
       await sync.close()
       // Whatever the outcome, the importer of a passive-plus router puts
       // back what is granted.

@@ -133,9 +133,10 @@ export class RouterSync extends EventEmitter<RouterSyncEvents> {
   }
 
   // Reconciles against an empty list, which removes every entry this knoc
-  // added, for a knoc being deleted. Gives up after deadlineMs when the
-  // router does not respond; its entries then expire by their own timeouts.
-  async removeAllManaged(deadlineMs: number): Promise<ReconcileResult | RouterError | undefined> {
+  // added, for a knoc deleted or no longer writing this list. Gives up after
+  // deadlineMs when the router does not respond, and its entries then expire
+  // by their own timeouts. The reason is logged with the result.
+  async removeAllManaged(deadlineMs: number, reason: string): Promise<ReconcileResult | RouterError | undefined> {
     this.#snapshotOverride = () => ({ knoc: this.#options.knoc, version: 0, changedAt: 0, entries: [] })
     this.#pending.clear()
     let timer: NodeJS.Timeout | undefined
@@ -143,7 +144,7 @@ export class RouterSync extends EventEmitter<RouterSyncEvents> {
       timer = setTimeout(() => resolve(undefined), deadlineMs)
     })
     try {
-      return await Promise.race([this.requestReconcile('knoc deleted'), deadline])
+      return await Promise.race([this.requestReconcile(reason), deadline])
     } finally {
       clearTimeout(timer)
     }
