@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
+import { commands } from '../src/cli/commands.js'
+import { commandHelp } from '../src/cli/help.js'
 import { adminToken, buildTestApp, listen, temporaryDirectory } from './helpers/app.js'
 import { runCli } from './helpers/process.js'
 
@@ -110,4 +112,16 @@ t.test('audit command reads the trail', async (t) => {
   const bad = await runCli(['audit', '--limit', 'lots'], { cwd, env })
   t.equal(bad.code, 1, 'a bad limit exits 1')
   t.match(bad.stderr, 'KNL_REQUEST_INVALID', 'with the server code')
+})
+
+t.test('every command help names its options', async (t) => {
+  for (const [name, command] of Object.entries(commands)) {
+    const help = commandHelp[name]
+    t.ok(help?.startsWith(`Usage: knocklist ${name}`), `${name}: has help starting with its usage`)
+    for (const option of Object.keys(command.options)) t.match(help ?? '', `--${option}`, `${name}: help names --${option}`)
+  }
+  const cwd = temporaryDirectory(t)
+  const shown = await runCli(['audit', '--help'], { cwd })
+  t.equal(shown.code, 0, 'audit --help exits 0')
+  t.equal(shown.stdout, `${commandHelp.audit}\n`, 'and prints the help of audit')
 })

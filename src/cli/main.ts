@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { version } from '../version.js'
 import { CliError } from './client.js'
 import { commands } from './commands.js'
+import { commandHelp } from './help.js'
 
 const usage = `Usage: knocklist <command> [options]
 
@@ -45,9 +46,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === undefined || !Object.hasOwn(commands, name)) {
     throw new CliError(`unknown command ${JSON.stringify(name)}; run knocklist --help for the list`, 2)
   }
-  // `knocklist grant --help` shows the same help as `knocklist --help`.
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`${usage}\n`)
+    process.stdout.write(`${commandHelp[name] ?? usage}\n`)
     return 0
   }
 
@@ -55,7 +55,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: rest, options: command.options as ParseArgsConfig['options'], allowPositionals: true, strict: true })
   } catch (error) {
-    throw new CliError(`${describeArgumentError(error as Error, name, rest)}\n\n${usage}`, 2)
+    // The command's usage line is enough after the error, which names --help.
+    const usageLine = commandHelp[name]?.split('\n')[0] ?? usage
+    throw new CliError(`${describeArgumentError(error as Error, name, rest)}\n${usageLine}`, 2)
   }
   return command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals)
 }
