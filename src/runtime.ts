@@ -13,6 +13,7 @@ import { RouterManager } from './routeros/push/manager.js'
 import type { RouterClientOptions } from './routeros/rest/index.js'
 import { ensureLocalSecrets, AdminTokens, generatedAdminTokenName, hashAdminToken, type LocalSecrets } from './secrets.js'
 import { AdminTokenStore } from './store/admin-token-store.js'
+import { lockDataFolder } from './store/data-folder-lock.js'
 import { openDatabase, type SqliteDatabase } from './store/database.js'
 import { GrantStore } from './store/grant-store.js'
 import { KnocStore } from './store/knoc-store.js'
@@ -61,8 +62,16 @@ export interface RuntimeOptions {
 
 export function createRuntime(config: Config, options: RuntimeOptions): Runtime {
   const clock = options.clock ?? systemClock
-  const secrets = ensureLocalSecrets(config.dataDir, { adminToken: config.adminTokens.length === 0 })
-  const database = openDatabase(config.dataDir)
+  const lock = lockDataFolder(config.dataDir)
+  let database: SqliteDatabase
+  let secrets: LocalSecrets
+  try {
+    secrets = ensureLocalSecrets(config.dataDir, { adminToken: config.adminTokens.length === 0 })
+    database = openDatabase(config.dataDir)
+  } catch (error) {
+    lock.release()
+    throw error
+  }
 
   try {
     const knocs = new KnocRegistry(configKnocs(config, options.usingDefaults), new KnocStore(database), () => clock.now())
@@ -122,10 +131,12 @@ export function createRuntime(config: Config, options: RuntimeOptions): Runtime 
         await routers.close()
         audit.close()
         database.close()
+        lock.release()
       },
     }
   } catch (error) {
     database.close()
+    lock.release()
     throw error
   }
 }

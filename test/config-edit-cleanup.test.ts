@@ -233,28 +233,36 @@ t.test('router moved to another URL is not emptied', async (t) => {
   t.equal(replacement.requests.filter((request) => request.method === 'DELETE').length, 0, 'nothing deleted on the new device')
 })
 
-t.test('second instance on a used port changes nothing', async (t) => {
+t.test('second instance changes nothing', async (t) => {
   const emulator = await startRouterEmulator()
   t.teardown(() => emulator.close())
   const cwd = temporaryDirectory(t)
   const configFile = path.join(cwd, 'knocklist.yaml')
-  const writeConfig = (list: string, port: number) =>
-    writeFileSync(configFile, JSON.stringify({ server: { port }, adminTokens: [{ name: 'tests', token: adminToken }], knocs: [officeKnoc([router(emulator)], { addressList: list })] }))
+  const writeConfig = (list: string, port: number, dataDir = './data') =>
+    writeFileSync(configFile, JSON.stringify({ server: { port }, dataDir, adminTokens: [{ name: 'tests', token: adminToken }], knocs: [officeKnoc([router(emulator)], { addressList: list })] }))
 
   writeConfig('knocklist-office', 0)
   const running = await startServerProcess(t, { cwd, args: ['--config', configFile] })
   const granted = await postJson(running.url, '/v1/knocs/office/grants', { address: '192.0.2.78', ttl: '1h' })
   t.equal(granted.status, 201, 'grant acknowledged by the running server')
   await waitFor(() => onList(emulator, 'knocklist-office').length === 1, 3000, 'the push')
-
-  // The same data folder and port with a renamed list, as a mistaken second start would have.
-  writeConfig('knocklist-renamed', Number(new URL(running.url).port))
   const requestsBefore = emulator.requests.length
-  const second = await runCli(['serve', '--config', configFile], { cwd })
-  t.equal(second.code, 1, 'the second instance exits 1')
-  t.match(second.stderr, `cannot listen on 127.0.0.1:${new URL(running.url).port}: the address is in use, perhaps by another knocklist`, 'it says why')
-  t.notMatch(second.stderr, 'at Server.', 'without a stack trace')
-  t.equal(emulator.requests.length, requestsBefore, 'it sent nothing to the router')
+  const port = new URL(running.url).port
+
+  // A mistaken second start with a renamed list: the same data folder on another port.
+  writeConfig('knocklist-renamed', 0)
+  const sameFolder = await runCli(['serve', '--config', configFile], { cwd })
+  t.equal(sameFolder.code, 1, 'a second server on the same data folder exits 1')
+  t.match(sameFolder.stderr, `the data folder ${path.join(cwd, 'data')} is in use by another knocklist server`, 'it names the data folder')
+
+  // Its own data folder, but the port in use.
+  writeConfig('knocklist-renamed', Number(port), './data-2')
+  const samePort = await runCli(['serve', '--config', configFile], { cwd })
+  t.equal(samePort.code, 1, 'a second server on the same port exits 1')
+  t.match(samePort.stderr, `cannot listen on 127.0.0.1:${port}: the address is in use, perhaps by another knocklist`, 'it says why')
+  t.notMatch(samePort.stderr, 'at Server.', 'without a stack trace')
+
+  t.equal(emulator.requests.length, requestsBefore, 'neither sent anything to the router')
   t.same(onList(emulator, 'knocklist-office'), ['192.0.2.78'], 'the running server still has its entry')
 })
 

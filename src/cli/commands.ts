@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from '../config/load.js'
 import { readCaFile } from '../config/ca-file.js'
 import { validateRouter } from '../routeros/validate.js'
 import { ListenError, serve } from '../server.js'
+import { DataFolderLockedError } from '../store/data-folder-lock.js'
 import { callApi, callApiText, CliError, type ClientOptions } from './client.js'
 import { tokenCommand } from './token-commands.js'
 
@@ -64,7 +65,7 @@ export const commands: Record<string, Command> = {
       try {
         await serve({ configFile: values.config as string | undefined })
       } catch (error) {
-        if (error instanceof ConfigError || error instanceof ListenError) throw new CliError(`${error.message}\nknocklist did not start.`)
+        if (error instanceof ConfigError || error instanceof ListenError || error instanceof DataFolderLockedError) throw new CliError(`${error.message}\nknocklist did not start.`)
         throw error
       }
       return 0
