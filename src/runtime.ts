@@ -129,9 +129,12 @@ export function createRuntime(config: Config, options: RuntimeOptions): Runtime 
       async close() {
         grants.stop()
         await routers.close()
-        audit.close()
-        database.close()
-        lock.release()
+        try {
+          audit.close()
+        } finally {
+          database.close()
+          lock.release()
+        }
       },
     }
   } catch (error) {

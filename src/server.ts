@@ -38,7 +38,7 @@ function describeListenError(error: unknown): unknown {
   const where = `${String(address)}:${String(port)}`
   if (code === 'EADDRINUSE') return new ListenError(`cannot listen on ${where}: the address is in use, perhaps by another knocklist; stop that process or change server.port (or metrics.listen)`, { cause: error })
   if (code === 'EACCES') return new ListenError(`cannot listen on ${where}: permission denied; use a port above 1023 or run with the right to bind low ports`, { cause: error })
-  if (code === 'EADDRNOTAVAIL') return new ListenError(`cannot listen on ${where}: no such address on this machine; check server.host`, { cause: error })
+  if (code === 'EADDRNOTAVAIL') return new ListenError(`cannot listen on ${where}: no such address on this machine; check server.host (or metrics.listen.host)`, { cause: error })
   return error
 }
 
@@ -51,14 +51,19 @@ export class ListenError extends Error {
 // are handled by the caller.
 export async function startServer(loaded: LoadedConfig, logger: Logger = createLogger()): Promise<RunningServer> {
   const { config } = loaded
+  // Read before the store is opened, so a missing file leaves nothing to clean up.
+  const tls = config.server.tls
+  const https = tls ? { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } : undefined
   const runtime = createRuntime(config, { usingDefaults: loaded.file === undefined, logger, deferRouters: true })
   announceGeneratedSecrets(runtime, config.dataDir)
 
-  const tls = config.server.tls
-  const app = await buildApp(runtime.context, {
-    logger,
-    ...(tls ? { https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {}),
-  })
+  let app: FastifyInstance
+  try {
+    app = await buildApp(runtime.context, { logger, ...(https ? { https } : {}) })
+  } catch (error) {
+    await runtime.close()
+    throw error
+  }
   let address: string
   let metricsApp: FastifyInstance | undefined
   try {

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream'
+import { pino } from 'pino'
 import t, { type Test } from 'tap'
 import { adminToken, buildTestApp, listen, postJson, waitFor } from './helpers/app.js'
 import { SERVICE_USER, startRouterEmulator, type RouterEmulator, type RouterEmulatorOptions } from './fixtures/routeros/emulator.js'
@@ -331,7 +333,8 @@ t.test('switch to passive-plus runs the importer', async (t) => {
 
 t.test('new router URL empties the old device', async (t) => {
   const emulator = await startEmulator(t)
-  const replacement = await startEmulator(t)
+  // Another device, with a certificate of its own.
+  const replacement = await startEmulator(t, { certificate: 'router-replaced' })
   const testApp = await buildTestApp(t, { knocs: [] })
   const base = await listen(testApp)
   const put = (body: Record<string, unknown>) =>
@@ -347,7 +350,7 @@ t.test('new router URL empties the old device', async (t) => {
   t.pass('the old device is emptied and the new one filled')
 })
 
-t.test('new URL of the same router keeps its entries', async (t) => {
+t.test('same router under another URL keeps its entries', async (t) => {
   const emulator = await startEmulator(t)
   const testApp = await buildTestApp(t, { knocs: [] })
   const base = await listen(testApp)
@@ -358,11 +361,39 @@ t.test('new URL of the same router keeps its entries', async (t) => {
   await postJson(base, '/v1/knocs/office/grants', { address: '192.0.2.82', ttl: '1h' })
   await waitFor(() => entriesOn(emulator).length === 1, 2000, 'the push')
 
-  // Another spelling of the same address: removal through the old URL, then the new sync's reconcile.
-  const { name: _same, ...respelled } = activeKnoc(emulator, { url: `${emulator.url}/` })
-  const deletesBefore = requestsOf(emulator, 'DELETE').length
-  t.equal(await put(respelled), 200, 'router URL respelled')
-  await waitFor(() => requestsOf(emulator, 'DELETE').length > deletesBefore, 3000, 'the removal through the old URL')
-  await waitFor(() => entriesOn(emulator).length === 1, 3000, 'the entry back through the new URL')
-  t.equal(entriesOn(emulator)[0]?.address, '192.0.2.82', 'the grant is on the router again')
+  // Another spelling of the same URL, then another host name with the same
+  // pinned certificate: both are taken to be the same router.
+  const port = new URL(emulator.url).port
+  for (const url of [`${emulator.url.toUpperCase().replace('HTTPS', 'https')}/`, `https://localhost:${port}`]) {
+    const { name: _same, ...moved } = activeKnoc(emulator, { url })
+    t.equal(await put(moved), 200, `router URL changed to ${url}`)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    t.equal(requestsOf(emulator, 'DELETE').length, 0, `${url}: nothing removed`)
+    t.equal(entriesOn(emulator).length, 1, `${url}: the entry stays`)
+  }
+})
+
+t.test('unreachable old URL is logged and does not hold up the new one', async (t) => {
+  const emulator = await startEmulator(t)
+  // Another device, with a certificate of its own.
+  const replacement = await startEmulator(t, { certificate: 'router-replaced' })
+  const lines: string[] = []
+  const logger = pino({ level: 'warn' }, new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done() } }))
+  const testApp = await buildTestApp(t, { knocs: [] }, { runtime: { logger } })
+  const base = await listen(testApp)
+  const put = (body: Record<string, unknown>) =>
+    fetch(`${base}/v1/knocs/office`, { method: 'PUT', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((reply) => reply.status)
+  const { name: _name, ...definition } = activeKnoc(emulator)
+  t.equal(await put(definition), 201, 'knoc created')
+  await postJson(base, '/v1/knocs/office/grants', { address: '192.0.2.83', ttl: '1h' })
+  await waitFor(() => entriesOn(emulator).length === 1, 2000, 'the push')
+
+  await emulator.close()
+  const { name: _same, ...moved } = activeKnoc(replacement)
+  t.equal(await put(moved), 200, 'router moved while the old device is down')
+  await waitFor(() => entriesOn(replacement).length === 1, 5000, 'the grant on the new device')
+  await waitFor(() => lines.some((line) => line.includes('no longer writes failed')), 5000, 'the warning')
+  const warning = JSON.parse(lines.find((line) => line.includes('no longer writes failed')) ?? '{}') as Record<string, string>
+  t.equal(warning.url, emulator.url, 'the warning names the old URL')
+  t.match(warning.removeCommand, '/ip firewall address-list remove', 'and the command to remove the entries by hand')
 })

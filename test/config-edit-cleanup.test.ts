@@ -5,6 +5,8 @@ import { pino } from 'pino'
 import t, { type Test } from 'tap'
 import { adminToken, buildTestApp, listen, postJson, temporaryDirectory, waitFor, type TestApp } from './helpers/app.js'
 import { runCli, startServerProcess } from './helpers/process.js'
+import { parseConfig } from '../src/config/load.js'
+import { startServer } from '../src/server.js'
 import { ManualClock } from './fixtures/routeros/address-list.js'
 import { SERVICE_USER, startRouterEmulator, type RouterEmulator } from './fixtures/routeros/emulator.js'
 import { RouterOsInterpreter } from './fixtures/routeros-interpreter/interpreter.js'
@@ -291,4 +293,31 @@ t.test('new URL for the same list warns', async (t) => {
   t.teardown(() => third.stop())
   await waitFor(() => third.testApp.runtime.context.routers.status('office')[0]?.connected === true, 3000, 'the start reconcile')
   t.notOk(third.lines.some((line) => line.includes('no longer configured at this URL')), 'warned once')
+})
+
+t.test('failed start leaves the data folder free', async (t) => {
+  const cwd = temporaryDirectory(t)
+  const dataDir = path.join(cwd, 'data')
+  const silent = pino({ level: 'silent' })
+  const loaded = (tls?: { cert: string; key: string }) => ({
+    file: undefined,
+    config: parseConfig({ server: { port: 0, ...(tls ? { tls } : {}) }, dataDir, adminTokens: [{ name: 'tests', token: adminToken }], knocs: [] }, { source: 'test', baseDir: cwd, env: {} }),
+  })
+
+  await t.rejects(startServer(loaded({ cert: path.join(cwd, 'missing.pem'), key: path.join(cwd, 'missing.key') }), silent), { code: 'ENOENT' }, 'a missing TLS file fails the start')
+  const server = await startServer(loaded(), silent)
+  t.teardown(() => server.close())
+  t.match(server.address, /^http:\/\/127\.0\.0\.1:\d+$/, 'a second start in the same process gets the data folder')
+})
+
+t.test('data folder that cannot be created is named', async (t) => {
+  const cwd = temporaryDirectory(t)
+  writeFileSync(path.join(cwd, 'a-file'), '')
+  const configFile = path.join(cwd, 'knocklist.yaml')
+  writeFileSync(configFile, JSON.stringify({ server: { port: 0 }, dataDir: './a-file/data', adminTokens: [{ name: 'tests', token: adminToken }] }))
+  const result = await runCli(['serve', '--config', configFile], { cwd })
+  t.equal(result.code, 1, 'serve exits 1')
+  t.match(result.stderr, `cannot open ${path.join(cwd, 'a-file', 'data', 'knocklist.lock')}`, 'the message names the lock file')
+  t.match(result.stderr, 'knocklist did not start.', 'and says the server did not start')
+  t.notMatch(result.stderr, '    at ', 'without a stack trace')
 })

@@ -13,11 +13,13 @@ export interface Command {
   run(values: Values, positionals: string[]): Promise<number>
 }
 
-const clientOptions = {
+const serverOptions = {
   server: { type: 'string' },
   config: { type: 'string' },
-  json: { type: 'boolean' },
 } as const
+
+// Options of the client commands that can print JSON.
+const clientOptions = { ...serverOptions, json: { type: 'boolean' } } as const
 
 function client(values: Values): ClientOptions {
   return { server: values.server as string | undefined, config: values.config as string | undefined }
@@ -107,7 +109,7 @@ export const commands: Record<string, Command> = {
   },
 
   revoke: {
-    options: clientOptions,
+    options: serverOptions,
     async run(values, positionals) {
       const [id] = expectPositionals(positionals, ['GRANT_ID'], 'knocklist revoke GRANT_ID')
       await callApi(client(values), 'DELETE', `/v1/grants/${encodeURIComponent(id!)}`)
@@ -250,7 +252,7 @@ export const commands: Record<string, Command> = {
   },
 
   'routeros-script': {
-    options: clientOptions,
+    options: serverOptions,
     async run(values, positionals) {
       const [knoc] = expectPositionals(positionals, ['KNOC'], 'knocklist routeros-script KNOC')
       const script = await callApiText(client(values), `/v1/knocs/${encodeURIComponent(knoc!)}/routeros/setup.rsc`)

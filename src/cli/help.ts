@@ -1,11 +1,15 @@
 // Help texts of the commands, printed by `knocklist COMMAND --help`. The general
 // help in main.ts lists the commands, and each text here names every option of one.
 
-const clientNote = `Client options:
-  --server URL     knocklist server (default KNOCKLIST_URL, else http://127.0.0.1:8080)
-  --config FILE    config file whose data folder has the admin-token file
-  --json           print JSON instead of text
-The admin token comes from KNOCKLIST_TOKEN, else the data folder's admin-token file.`
+const serverOptions = `  --server URL     knocklist server (default KNOCKLIST_URL, else http://127.0.0.1:8080)
+  --config FILE    config file whose data folder has the admin-token file`
+const tokenNote = "The admin token comes from KNOCKLIST_TOKEN, else the data folder's admin-token file."
+
+// Builds the options note of a client command, with --json for those that
+// can print JSON.
+function clientNote(withJson: boolean): string {
+  return `Client options:\n${serverOptions}\n${withJson ? '  --json           print JSON instead of text\n' : ''}${tokenNote}`
+}
 
 const durations = 'Durations: 90s, 15m, 8h, 1d, 1w, 1h30m, or a number of seconds.'
 
@@ -19,7 +23,8 @@ named demo. Stop it with SIGTERM or Ctrl-C.`,
   grant: `Usage: knocklist grant KNOC ADDRESS [--ttl DURATION] [--user NAME] [--comment TEXT]
 
 Grants ADDRESS (an IPv4 or IPv6 address, or a network within the knoc's
-prefix limit) access to KNOC. Granting an address again extends it.
+prefix limit) access to KNOC. Grants of one address add up: it stays
+allowed until its last grant ends.
 
 Options:
   --ttl DURATION   how long the grant lasts (default: the knoc's ttl.default)
@@ -27,7 +32,7 @@ Options:
   --comment TEXT   why, kept with the grant and in the audit trail
 ${durations}
 
-${clientNote}
+${clientNote(true)}
 
 Example: knocklist grant demo 203.0.113.7 --ttl 5m --user alice`,
 
@@ -36,19 +41,19 @@ Example: knocklist grant demo 203.0.113.7 --ttl 5m --user alice`,
 Ends one grant. The address leaves the feeds and routers unless another
 grant covers it. knocklist grants KNOC lists the ids.
 
-${clientNote}`,
+${clientNote(false)}`,
 
   grants: `Usage: knocklist grants KNOC
 
 Lists the active grants of KNOC with their ids, users and end times.
 
-${clientNote}`,
+${clientNote(true)}`,
 
   knocs: `Usage: knocklist knocs
 
 Lists the knocs with their mode, address list, active grants and source.
 
-${clientNote}`,
+${clientNote(true)}`,
 
   validate: `Usage: knocklist validate --url URL --username NAME --list LIST [--password-env VAR]
                           [--insecure] [--ca FILE] [--fingerprint SHA256] [--json]
@@ -62,7 +67,7 @@ Options:
   --username NAME      the RouterOS user
   --list LIST          the address list to read
   --password-env VAR   environment variable with the password (default ROUTER_PASSWORD)
-  --fingerprint HEX    trust only the certificate with this SHA-256 fingerprint
+  --fingerprint SHA256 trust only the certificate with this SHA-256 fingerprint (hex)
   --ca FILE            trust certificates signed by this CA (PEM)
   --insecure           skip certificate checks (tests only)
   --json               print JSON instead of text`,
@@ -72,7 +77,7 @@ Options:
 Prints the RouterOS setup script of a passive or passive-plus knoc. It holds
 the feed password, so keep the output private.
 
-${clientNote}`,
+${clientNote(false)}`,
 
   audit: `Usage: knocklist audit [--knoc KNOC] [--since TIME] [--until TIME] [--limit N]
 
@@ -82,9 +87,9 @@ Options:
   --knoc KNOC    only records of this knoc
   --since TIME   from this time on (ISO 8601, such as 2026-12-01T00:00:00Z)
   --until TIME   up to this time
-  --limit N      at most N records
+  --limit N      at most N records, from 1 to 1000 (default 100)
 
-${clientNote}`,
+${clientNote(true)}`,
 
   token: `Usage: knocklist token create NAME | token list | token revoke NAME [--config FILE] [--json]
 

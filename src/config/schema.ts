@@ -98,6 +98,16 @@ const routerUrl = httpUrl.refine(
   { message: 'must be the router address only, without a path or query, such as https://192.0.2.1 or https://192.0.2.1:8443; knocklist adds /rest itself' },
 )
 
+// Whether two router URLs name the same address: the scheme, host and port,
+// so case, a trailing slash and a written default port do not count.
+export function sameRouterUrl(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin
+  } catch {
+    return a === b
+  }
+}
+
 export const routerSchema = z.strictObject({
   name: z.string().regex(routerNamePattern, {
     message: 'must be 1 to 63 letters, digits, dots, dashes or underscores, starting with a letter or digit',

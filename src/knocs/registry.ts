@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import path from 'node:path'
 import { z } from 'zod'
 import { caFileProblem } from '../config/ca-file.js'
-import { knocNamePattern, knocSchema, routerSchema, type KnocDefinition } from '../config/schema.js'
+import { knocNamePattern, knocSchema, routerSchema, sameRouterUrl, type KnocDefinition } from '../config/schema.js'
 import { KnocklistError } from '../errors.js'
 import type { KnocStore } from '../store/knoc-store.js'
 
@@ -66,7 +66,7 @@ function keepStoredPasswords(input: unknown, previous: Knoc | undefined): unknow
     // router is left for the full parse to report.
     const sent = routerSchema.safeParse({ ...router, password: 'stand-in' })
     if (!sent.success) return router
-    const changed = connectionFields.filter((field) => sent.data[field] !== stored[field])
+    const changed = connectionFields.filter((field) => (field === 'url' ? !sameRouterUrl(sent.data.url, stored.url) : sent.data[field] !== stored[field]))
     if (changed.length > 0) {
       throw new KnocklistError(
         'KNL_KNOC_INVALID',

@@ -4,7 +4,8 @@ import Database from 'better-sqlite3'
 
 export const lockFileName = 'knocklist.lock'
 
-// Error raised when another knocklist server has locked the data folder.
+// Error raised when the data folder cannot be taken: another knocklist
+// server has it, or it cannot be written.
 export class DataFolderLockedError extends Error {
   override name = 'DataFolderLockedError'
 }
@@ -20,9 +21,14 @@ export interface DataFolderLock {
 // is left behind. Commands such as `knocklist token` use the store, not this
 // file, and keep working while the server runs.
 export function lockDataFolder(dataDir: string): DataFolderLock {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const file = path.join(dataDir, lockFileName)
-  const db = new Database(file)
+  let db: Database.Database
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+    db = new Database(file)
+  } catch (error) {
+    throw new DataFolderLockedError(`cannot open ${file}: ${(error as Error).message}; the data folder must exist or be creatable, and be writable by this user`, { cause: error })
+  }
   try {
     chmodSync(file, 0o600)
     db.pragma('busy_timeout = 0')
@@ -38,7 +44,7 @@ export function lockDataFolder(dataDir: string): DataFolderLock {
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
       throw new DataFolderLockedError(`the data folder ${dataDir} is in use by another knocklist server; stop that server, or give this one its own dataDir`, { cause: error })
     }
-    throw error
+    throw new DataFolderLockedError(`cannot lock ${file}: ${(error as Error).message}; the data folder must be writable by this user`, { cause: error })
   }
   return { release: () => db.close() }
 }

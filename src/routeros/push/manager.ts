@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
 import type { Clock } from '../../clock.js'
 import { readCaFile } from '../../config/ca-file.js'
-import type { RouterDefinition } from '../../config/schema.js'
+import { sameRouterUrl, type RouterDefinition } from '../../config/schema.js'
 import type { GrantService } from '../../grants/service.js'
 import type { Knoc, KnocRegistry } from '../../knocs/registry.js'
 import type { RouterList, RouterListStore } from '../../store/router-list-store.js'
@@ -73,8 +73,10 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
   readonly #lastLoggedCode = new Map<RouterSync, number>()
   readonly #retiring = new Set<Promise<void>>()
   // Removals still running, by knoc, router and list. A sync that starts on
-  // the same list waits for them, so a removal cannot delete what it adds.
+  // the same list waits for them, so a removal does not delete what it adds.
   readonly #removing = new Map<string, Promise<void>>()
+  // The URL each sync writes to, for the warning when its removal fails.
+  readonly #syncUrls = new WeakMap<RouterSync, string>()
 
   constructor(options: RouterManagerOptions) {
     super()
@@ -182,9 +184,12 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
         this.emit('pushed', labels, { action: event.action, latencyMs: event.latencyMs })
         logger?.debug({ ...context, ...event }, 'address-list entry pushed')
       })
+      this.#syncUrls.set(sync, router.url)
+      // A removal through an old URL that may reach this same router goes
+      // first. A dead old URL keeps this sync waiting for removalWaitMs at most.
       const removing = this.#removing.get(listKey({ knoc: knoc.name, router: router.name, list: knoc.addressList }))
       if (removing === undefined) sync.start()
-      else void removing.then(() => sync.start())
+      else void Promise.race([removing, delay(removalWaitMs)]).then(() => sync.start())
       this.#recordList({ knoc: knoc.name, router: router.name, url: router.url, list: knoc.addressList })
       return [sync]
     })
@@ -247,11 +252,21 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
         continue
       }
       const entry = { knoc: knocName, router: sync.name, list: sync.list }
+      const url = this.#syncUrls.get(sync)
       this.#trackRemoval(entry, async () => {
         const outcome = await sync.removeAllManaged(30_000, reason)
-        await sync.close()
-        // A list not emptied stays recorded, so the next start tries again.
-        if (outcome !== undefined && !(outcome instanceof Error)) this.#forgetListUnlessWritten(entry)
+        // Closing waits for a request still in flight, which must not hold
+        // up a sync waiting to start on this list.
+        this.#track(sync.close())
+        if (outcome !== undefined && !(outcome instanceof Error)) {
+          this.#forgetListUnlessWritten(entry)
+        } else if (url !== undefined) {
+          // The list stays recorded where it still can be, so the next start
+          // tries again. A new URL replaced the record, so the log is the
+          // only trace of the old device.
+          const code = outcome === undefined ? undefined : outcome.code
+          this.#options.logger?.warn({ ...entry, url, code, removeCommand: removalCommand({ ...entry, url }) }, 'removing knocklist entries from a list it no longer writes failed; they expire by their timeouts, or remove them on the router with removeCommand')
+        }
         this.#pokeImporters(knocName)
       })
     }
@@ -265,11 +280,16 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
       this.#options.logger?.error({ ...entry, err: error }, 'removing entries from a list knocklist no longer writes failed')
     })
     this.#removing.set(key, removing)
-    this.#retiring.add(removing)
+    this.#track(removing)
     void removing.finally(() => {
-      this.#retiring.delete(removing)
       if (this.#removing.get(key) === removing) this.#removing.delete(key)
     })
+  }
+
+  // Keeps work that close() must wait for.
+  #track(work: Promise<void>): void {
+    this.#retiring.add(work)
+    void work.finally(() => this.#retiring.delete(work))
   }
 
   // Forgets a list once emptied, unless a sync started on it again meanwhile
@@ -322,18 +342,18 @@ export class RouterManager extends EventEmitter<RouterManagerEvents> {
     const { knocs, logger } = this.#options
     for (const left of recorded) {
       const knoc = knocs.get(left.knoc)
-      const router = knoc?.routers.find((candidate) => candidate.name === left.router || candidate.url === left.url)
+      const router = knoc?.routers.find((candidate) => candidate.name === left.router || sameRouterUrl(candidate.url, left.url))
       if (knoc !== undefined && router !== undefined && knoc.mode === 'active' && knoc.addressList === left.list) {
         // Still written, perhaps under a new router name, or at a new URL,
         // which may be another device that still has the old entries.
         if (router.name !== left.router) this.#forgetList(left)
-        else if (router.url !== left.url) warnLeftBehind(logger, left)
+        else if (!sameRouterUrl(router.url, left.url)) warnLeftBehind(logger, left)
         continue
       }
       // Without the router in the config there is no password to log in with.
       // A router of the same name at another URL may be another device, which
       // must not get the old list's removal or the password.
-      if (knoc === undefined || router === undefined || router.url !== left.url) {
+      if (knoc === undefined || router === undefined || !sameRouterUrl(router.url, left.url)) {
         warnLeftBehind(logger, left)
         this.#forgetList(left)
         continue
@@ -379,6 +399,13 @@ function warnLeftBehind(logger: Logger | undefined, left: RouterList): void {
   )
 }
 
+// How long a sync waits for a removal on its list through another URL.
+const removalWaitMs = 10_000
+
+function delay(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds).unref())
+}
+
 function listKey(entry: Pick<RouterList, 'knoc' | 'router' | 'list'>): string {
   return `${entry.knoc}\n${entry.router}\n${entry.list}`
 }
@@ -403,5 +430,13 @@ function keepsPushing(previous: Knoc | undefined, next: Knoc, routerName: string
   if (previous === undefined || previous.mode !== 'active' || next.mode !== 'active') return false
   if (previous.addressList !== next.addressList) return false
   const before = previous.routers.find((router) => router.name === routerName)
-  return next.routers.some((router) => router.name === routerName && router.url === before?.url)
+  if (before === undefined) return false
+  return next.routers.some((router) => router.name === routerName && sameDevice(before, router))
+}
+
+// Whether two definitions of a router reach the same device: the same URL, or
+// the same pinned certificate (say an IP address replaced by a DNS name).
+function sameDevice(before: RouterDefinition, after: RouterDefinition): boolean {
+  if (sameRouterUrl(before.url, after.url)) return true
+  return before.fingerprint !== undefined && before.fingerprint === after.fingerprint
 }

@@ -83,6 +83,7 @@ export class RouterSync extends EventEmitter<RouterSyncEvents> {
   #reconcileRequested: { reason: string; waiters: Array<(result: ReconcileResult | RouterError) => void> } | undefined
   #running = false
   #closed = false
+  #started = false
   #retryTimer: unknown
   #reconcileTimer: unknown
   #heartbeatTimer: unknown
@@ -110,17 +111,20 @@ export class RouterSync extends EventEmitter<RouterSyncEvents> {
 
   // Starts with a reconcile, then reconciles every reconcileIntervalMs.
   start(): void {
+    this.#started = true
     this.requestReconcile('start')
     this.#scheduleReconcile()
     this.#scheduleHeartbeat()
   }
 
-  // Queues the change of one address; the latest change wins.
+  // Queues the change of one address, and the latest change wins. Before
+  // start() changes only wait, so a sync that waits for a removal on its
+  // list sends nothing that the removal could delete.
   enqueue(address: string, entry: EffectiveEntry | undefined): void {
     if (this.#closed) return
     const previous = this.#pending.get(address)
     this.#pending.set(address, { entry, family: entry?.family ?? familyOf(address), queuedAt: previous?.queuedAt ?? this.#clock.now() })
-    this.#kick()
+    if (this.#started) this.#kick()
   }
 
   // Asks for a reconcile; resolves with its result once it has run.
