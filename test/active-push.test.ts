@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import t, { type Test } from 'tap'
+import type { RuntimeOptions } from '../src/runtime.js'
 import { adminToken, buildTestApp, listen, postJson, waitFor } from './helpers/app.js'
 import { SERVICE_USER, startRouterEmulator, type RouterEmulator, type RouterEmulatorOptions } from './fixtures/routeros/emulator.js'
 
@@ -331,18 +332,25 @@ t.test('switch to passive-plus runs the importer', async (t) => {
   t.same(runs, [0], 'the importer runs once, after the pushed entry is removed')
 })
 
-t.test('new router URL empties the old device', async (t) => {
-  const emulator = await startEmulator(t)
-  // Another device, with a certificate of its own.
-  const replacement = await startEmulator(t, { certificate: 'router-replaced' })
-  const testApp = await buildTestApp(t, { knocs: [] })
+// Creates the office knoc through the API on a new server, grants the
+// address and waits for it on the router. Returns a PUT of the knoc.
+async function storedKnocWithGrant(t: Test, emulator: RouterEmulator, address: string, runtime: Partial<RuntimeOptions> = {}) {
+  const testApp = await buildTestApp(t, { knocs: [] }, { runtime })
   const base = await listen(testApp)
   const put = (body: Record<string, unknown>) =>
     fetch(`${base}/v1/knocs/office`, { method: 'PUT', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((reply) => reply.status)
   const { name: _name, ...definition } = activeKnoc(emulator)
   t.equal(await put(definition), 201, 'knoc created')
-  await postJson(base, '/v1/knocs/office/grants', { address: '192.0.2.81', ttl: '1h' })
+  await postJson(base, '/v1/knocs/office/grants', { address, ttl: '1h' })
   await waitFor(() => entriesOn(emulator).length === 1, 2000, 'the push')
+  return { put }
+}
+
+t.test('new router URL empties the old device', async (t) => {
+  const emulator = await startEmulator(t)
+  // Another device, with a certificate of its own.
+  const replacement = await startEmulator(t, { certificate: 'router-replaced' })
+  const { put } = await storedKnocWithGrant(t, emulator, '192.0.2.81')
 
   const { name: _same, ...moved } = activeKnoc(replacement)
   t.equal(await put(moved), 200, 'router moved to a new URL')
@@ -352,14 +360,7 @@ t.test('new router URL empties the old device', async (t) => {
 
 t.test('same router under another URL keeps its entries', async (t) => {
   const emulator = await startEmulator(t)
-  const testApp = await buildTestApp(t, { knocs: [] })
-  const base = await listen(testApp)
-  const put = (body: Record<string, unknown>) =>
-    fetch(`${base}/v1/knocs/office`, { method: 'PUT', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((reply) => reply.status)
-  const { name: _name, ...definition } = activeKnoc(emulator)
-  t.equal(await put(definition), 201, 'knoc created')
-  await postJson(base, '/v1/knocs/office/grants', { address: '192.0.2.82', ttl: '1h' })
-  await waitFor(() => entriesOn(emulator).length === 1, 2000, 'the push')
+  const { put } = await storedKnocWithGrant(t, emulator, '192.0.2.82')
 
   // Another spelling of the same URL, then another host name with the same
   // pinned certificate: both are taken to be the same router.
@@ -379,14 +380,7 @@ t.test('unreachable old URL is logged and does not hold up the new one', async (
   const replacement = await startEmulator(t, { certificate: 'router-replaced' })
   const lines: string[] = []
   const logger = pino({ level: 'warn' }, new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done() } }))
-  const testApp = await buildTestApp(t, { knocs: [] }, { runtime: { logger } })
-  const base = await listen(testApp)
-  const put = (body: Record<string, unknown>) =>
-    fetch(`${base}/v1/knocs/office`, { method: 'PUT', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((reply) => reply.status)
-  const { name: _name, ...definition } = activeKnoc(emulator)
-  t.equal(await put(definition), 201, 'knoc created')
-  await postJson(base, '/v1/knocs/office/grants', { address: '192.0.2.83', ttl: '1h' })
-  await waitFor(() => entriesOn(emulator).length === 1, 2000, 'the push')
+  const { put } = await storedKnocWithGrant(t, emulator, '192.0.2.83', { logger })
 
   await emulator.close()
   const { name: _same, ...moved } = activeKnoc(replacement)

@@ -72,16 +72,27 @@ async function grantOne(t: Test, started: Started, emulator: RouterEmulator, add
   await waitFor(() => onList(emulator, 'knocklist-office').includes(address), 3000, `${address} on the router`)
 }
 
-t.test('renamed list emptied at next start', async (t) => {
+async function emulatorFor(t: Test): Promise<RouterEmulator> {
   const emulator = await startRouterEmulator()
   t.teardown(() => emulator.close())
-  const dataDir = temporaryDirectory(t)
+  return emulator
+}
 
+// Runs knocklist once on a new data folder with the office knoc on the
+// emulator, grants the address, stops, and returns the data folder.
+async function grantedOnce(t: Test, emulator: RouterEmulator, address: string): Promise<string> {
+  const dataDir = temporaryDirectory(t)
   const first = await start(t, dataDir, [officeKnoc([router(emulator)])])
   t.teardown(() => first.stop())
-  await grantOne(t, first, emulator, '192.0.2.71')
-  emulator.tables.ipv4.add({ list: 'knocklist-office', address: '198.51.100.9', comment: 'added by hand' })
+  await grantOne(t, first, emulator, address)
   await first.stop()
+  return dataDir
+}
+
+t.test('renamed list emptied at next start', async (t) => {
+  const emulator = await emulatorFor(t)
+  const dataDir = await grantedOnce(t, emulator, '192.0.2.71')
+  emulator.tables.ipv4.add({ list: 'knocklist-office', address: '198.51.100.9', comment: 'added by hand' })
 
   const second = await start(t, dataDir, [officeKnoc([router(emulator)], { addressList: 'knocklist-renamed' })])
   t.teardown(() => second.stop())
@@ -100,14 +111,8 @@ t.test('renamed list emptied at next start', async (t) => {
 })
 
 t.test('renamed router keeps its entries', async (t) => {
-  const emulator = await startRouterEmulator()
-  t.teardown(() => emulator.close())
-  const dataDir = temporaryDirectory(t)
-
-  const first = await start(t, dataDir, [officeKnoc([router(emulator)])])
-  t.teardown(() => first.stop())
-  await grantOne(t, first, emulator, '192.0.2.72')
-  await first.stop()
+  const emulator = await emulatorFor(t)
+  const dataDir = await grantedOnce(t, emulator, '192.0.2.72')
   const deletesBefore = emulator.requests.filter((request) => request.method === 'DELETE').length
 
   const second = await start(t, dataDir, [officeKnoc([router(emulator, { name: 'edge-renamed' })])])
@@ -118,14 +123,8 @@ t.test('renamed router keeps its entries', async (t) => {
 })
 
 t.test('removed router logs the removal command', async (t) => {
-  const emulator = await startRouterEmulator()
-  t.teardown(() => emulator.close())
-  const dataDir = temporaryDirectory(t)
-
-  const first = await start(t, dataDir, [officeKnoc([router(emulator)])])
-  t.teardown(() => first.stop())
-  await grantOne(t, first, emulator, '192.0.2.73')
-  await first.stop()
+  const emulator = await emulatorFor(t)
+  const dataDir = await grantedOnce(t, emulator, '192.0.2.73')
 
   const second = await start(t, dataDir, [{ name: 'office', mode: 'passive' }])
   t.teardown(() => second.stop())
@@ -161,14 +160,8 @@ t.test('removed router logs the removal command', async (t) => {
 })
 
 t.test('unreachable router retried at next start', async (t) => {
-  const emulator = await startRouterEmulator()
-  t.teardown(() => emulator.close())
-  const dataDir = temporaryDirectory(t)
-
-  const first = await start(t, dataDir, [officeKnoc([router(emulator)])])
-  t.teardown(() => first.stop())
-  await grantOne(t, first, emulator, '192.0.2.74')
-  await first.stop()
+  const emulator = await emulatorFor(t)
+  const dataDir = await grantedOnce(t, emulator, '192.0.2.74')
 
   // The router refuses logins, so the old list cannot be emptied yet.
   const renamed = [officeKnoc([router(emulator, { password: 'wrong-password' })], { addressList: 'knocklist-renamed' })]
@@ -187,8 +180,7 @@ t.test('unreachable router retried at next start', async (t) => {
 })
 
 t.test('re-created knoc keeps its list', async (t) => {
-  const emulator = await startRouterEmulator()
-  t.teardown(() => emulator.close())
+  const emulator = await emulatorFor(t)
   const dataDir = temporaryDirectory(t)
   const started = await start(t, dataDir, [])
   t.teardown(() => started.stop())
@@ -212,16 +204,9 @@ t.test('re-created knoc keeps its list', async (t) => {
 })
 
 t.test('router moved to another URL is not emptied', async (t) => {
-  const emulator = await startRouterEmulator()
-  t.teardown(() => emulator.close())
-  const replacement = await startRouterEmulator()
-  t.teardown(() => replacement.close())
-  const dataDir = temporaryDirectory(t)
-
-  const first = await start(t, dataDir, [officeKnoc([router(emulator)])])
-  t.teardown(() => first.stop())
-  await grantOne(t, first, emulator, '192.0.2.77')
-  await first.stop()
+  const emulator = await emulatorFor(t)
+  const replacement = await emulatorFor(t)
+  const dataDir = await grantedOnce(t, emulator, '192.0.2.77')
 
   // Same router name, new URL and a new list: the old list is on the old device.
   const moved = router(replacement)
@@ -236,8 +221,7 @@ t.test('router moved to another URL is not emptied', async (t) => {
 })
 
 t.test('second instance changes nothing', async (t) => {
-  const emulator = await startRouterEmulator()
-  t.teardown(() => emulator.close())
+  const emulator = await emulatorFor(t)
   const cwd = temporaryDirectory(t)
   const configFile = path.join(cwd, 'knocklist.yaml')
   const writeConfig = (list: string, port: number, dataDir = './data') =>
@@ -269,16 +253,9 @@ t.test('second instance changes nothing', async (t) => {
 })
 
 t.test('new URL for the same list warns', async (t) => {
-  const emulator = await startRouterEmulator()
-  t.teardown(() => emulator.close())
-  const replacement = await startRouterEmulator()
-  t.teardown(() => replacement.close())
-  const dataDir = temporaryDirectory(t)
-
-  const first = await start(t, dataDir, [officeKnoc([router(emulator)])])
-  t.teardown(() => first.stop())
-  await grantOne(t, first, emulator, '192.0.2.79')
-  await first.stop()
+  const emulator = await emulatorFor(t)
+  const replacement = await emulatorFor(t)
+  const dataDir = await grantedOnce(t, emulator, '192.0.2.79')
 
   const second = await start(t, dataDir, [officeKnoc([router(replacement)])])
   t.teardown(() => second.stop())
