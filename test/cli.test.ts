@@ -66,6 +66,7 @@ t.test('option errors name option and fix', async (t) => {
     ['repeated option', ['grant', 'demo', '192.0.2.1', '--comment', 'a', '--comment', '-1'], 'option --comment: the value "-1" starts with a dash, so it reads as another option; write --comment=-1 to pass it as the value'],
     ['option in place of a value', ['grant', 'demo', '192.0.2.1', '--user', '--ttl', '1h'], 'option --user needs a value, but the next argument is the option --ttl; give --user its value first'],
     ['missing value', ['grant', 'demo', '192.0.2.1', '--ttl'], 'option --ttl needs a value; run knocklist grant --help for its form'],
+    ['option given twice', ['grant', 'demo', '192.0.2.1', '--ttl', '1h', '--ttl', '2h'], 'option --ttl is given more than once; give it once'],
     ['value for a flag', ['validate', '--insecure=yes'], 'option --insecure takes no value; write --insecure alone'],
     ['unknown option', ['grants', 'demo', '--colour'], 'unknown option --colour for grants; run knocklist grants --help for the options'],
   ]

@@ -51,13 +51,22 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
 
+  // The command's usage line is enough after an error, which names --help.
+  const usageLine = commandHelp[name]?.split('\n')[0] ?? usage
   let parsed
   try {
-    parsed = parseArgs({ args: rest, options: command.options as ParseArgsConfig['options'], allowPositionals: true, strict: true })
+    parsed = parseArgs({ args: rest, options: command.options as ParseArgsConfig['options'], allowPositionals: true, strict: true, tokens: true })
   } catch (error) {
-    // The command's usage line is enough after the error, which names --help.
-    const usageLine = commandHelp[name]?.split('\n')[0] ?? usage
     throw new CliError(`${describeArgumentError(error as Error, name, rest)}\n${usageLine}`, 2)
+  }
+  // parseArgs keeps the last of a repeated option, which would hide a typo
+  // such as two --ttl values.
+  const seen = new Set<string>()
+  // The options are cast above, so TypeScript does not know option tokens.
+  for (const token of parsed.tokens as unknown as Array<{ kind: string; name?: string }>) {
+    if (token.kind !== 'option' || token.name === undefined) continue
+    if (seen.has(token.name)) throw new CliError(`option --${token.name} is given more than once; give it once\n${usageLine}`, 2)
+    seen.add(token.name)
   }
   return command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals)
 }
