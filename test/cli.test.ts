@@ -122,7 +122,7 @@ t.test('every command help names its options', async (t) => {
     for (const option of Object.keys(command.options)) t.match(help ?? '', `--${option}`, `${name}: help names --${option}`)
   }
   const cwd = temporaryDirectory(t)
-  const shown = await runCli(['audit', '--help'], { cwd })
-  t.equal(shown.code, 0, 'audit --help exits 0')
-  t.equal(shown.stdout, `${commandHelp.audit}\n`, 'and prints the help of audit')
+  const auditHelp = await runCli(['audit', '--help'], { cwd })
+  t.equal(auditHelp.code, 0, 'audit --help exits 0')
+  t.equal(auditHelp.stdout, `${commandHelp.audit}\n`, 'and prints the help of audit')
 })

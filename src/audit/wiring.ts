@@ -8,7 +8,7 @@ const endActions = { revoked: 'grant.revoked', expired: 'grant.expired', 'knoc-d
 export function auditGrantEvents(grants: GrantService, audit: AuditLog): void {
   grants.on('granted', (grant, extended, clientAddress) => {
     const base = { actor: grant.createdBy, knoc: grant.knoc, address: grant.address, grantId: grant.id, clientAddress }
-    // The comment often gives the reason for the access, which an audit has to answer.
+    // The comment often gives the reason for the access, which auditors ask for.
     audit.record({ ...base, action: 'grant.created', detail: { user: grant.user, comment: grant.comment, expiresAt: new Date(grant.expiresAt).toISOString() } })
     if (extended) audit.record({ ...base, action: 'grant.extended', detail: { expiresAt: new Date(grant.expiresAt).toISOString() } })
   })

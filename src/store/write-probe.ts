@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3'
 import type { Logger } from 'pino'
 import { storeHealth, type SqliteDatabase } from './database.js'
 
@@ -6,10 +7,11 @@ import { storeHealth, type SqliteDatabase } from './database.js'
 const probeBusyTimeoutMs = 50
 
 // Check of whether the store takes writes, for /readyz. An idle server may
-// write nothing for hours, so the probe writes one row itself. It does so at
-// most once per interval (see writable), because each commit waits for the disk.
+// write nothing for hours, so the probe writes one row itself. writable()
+// probes at most once per interval, because each commit waits for the disk.
 export class StoreWriteProbe {
   readonly #db: SqliteDatabase
+  readonly #write: Statement<[number]>
   readonly #now: () => number
   readonly #intervalMs: number
   readonly #logger: Logger | undefined
@@ -18,6 +20,7 @@ export class StoreWriteProbe {
 
   constructor(db: SqliteDatabase, options: { now: () => number; intervalMs?: number; logger?: Logger | undefined }) {
     this.#db = db
+    this.#write = db.prepare('INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at')
     this.#now = options.now
     this.#intervalMs = options.intervalMs ?? 5000
     this.#logger = options.logger
@@ -37,7 +40,7 @@ export class StoreWriteProbe {
     const busyTimeout = this.#db.pragma('busy_timeout', { simple: true }) as number
     this.#db.pragma(`busy_timeout = ${probeBusyTimeoutMs}`)
     try {
-      this.#db.prepare('INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at').run(now)
+      this.#write.run(now)
       storeHealth.lastWriteFailed = false
       if (this.#failing) this.#logger?.info('store write probe succeeded again; /readyz reports ready')
       this.#failing = false

@@ -227,8 +227,8 @@ function renderWizard(view: View, loaded: KnocView | undefined): void {
     caPath.setHidden(plainHttp || trust.value !== 'ca')
     url.setNote(rules.routerUrlWarning(url.value))
     passiveFields.hidden = !pollsFeed(mode.value)
-    // Feeds are served in every mode, so a knoc's own feed password is asked
-    // for even when active; leaving it out would switch to the generated one.
+    // Feeds are served in every mode, so an active knoc's own feed password is
+    // asked for too. Leaving it out would switch the feed to the generated one.
     feedPassword.setHidden(!pollsFeed(mode.value) && !feedPasswordRequired)
   }
 
